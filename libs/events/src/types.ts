@@ -1,0 +1,98 @@
+import type { eventsV1 } from '@continuum/contracts';
+import type { StoreSession } from '@continuum/store';
+
+/** The envelope every event travels in (continuum.events.v1.EventEnvelope). */
+export type EventEnvelope = eventsV1.EventEnvelope;
+
+/** Encodes/decodes one payload message: the ts-proto generated message object fits. */
+export interface PayloadCodec<P> {
+  encode(message: P): { finish(): Uint8Array };
+  decode(input: Uint8Array): P;
+  fromPartial(object: any): P;
+}
+
+/**
+ * The declaration of one event type, shared by its producer and its consumers:
+ *
+ *   export const ProfileMerged = defineEvent({
+ *     domain: 'identity', type: 'profile_merged',
+ *     payloadType: 'continuum.identity.v1.ProfileMergedEvent', codec: identityV1.ProfileMergedEvent,
+ *   });
+ */
+export interface EventType<P> {
+  /** Producing domain: identity, context, routing, consent, metrics. */
+  readonly domain: string;
+  /** lower_snake type within the domain. */
+  readonly type: string;
+  /** Fully qualified proto message name of the payload (goes into the Any's type URL). */
+  readonly payloadType: string;
+  readonly codec: PayloadCodec<P>;
+}
+
+/** What a producer says about a new event; the outbox fills in id, time, producer and trace context. */
+export interface NewEvent<P> {
+  readonly tenantId: string;
+  /** The customer profile it is about; events of one subject are delivered in order. */
+  readonly subjectProfileId?: string;
+  /** The event being handled when this one was produced. */
+  readonly causationId?: string;
+  readonly payload: P;
+}
+
+/** An event as a consumer receives it. */
+export interface DeliveredEvent {
+  readonly envelope: EventEnvelope;
+  /** 1 on first delivery, then 2, 3, ... on redeliveries. */
+  readonly deliveryCount: number;
+  /** The NATS subject (or in-process equivalent) it arrived on. */
+  readonly subject: string;
+}
+
+/** How a handler's failure is treated. */
+export type HandlerOutcome = 'ack' | 'retry' | 'dead-letter';
+
+/** A durable consumer's declaration. */
+export interface ConsumerSpec {
+  /** Durable name, unique per consuming service and purpose (`context-identity-events`). */
+  readonly durable: string;
+  /** The stream's domain to read (`identity`). */
+  readonly domain: string;
+  /** Event types to receive (all of the domain when empty). */
+  readonly types?: readonly string[];
+  /** Deliveries before a message goes to the dead-letter stream (default 5). */
+  readonly maxDeliveries?: number;
+  /** Redelivery delays after a failure, in ms (default [200, 1000, 5000, 15000]). */
+  readonly backoffMs?: readonly number[];
+  /** Messages in flight at once (default 256); events of one subject are still applied in order. */
+  readonly maxInFlight?: number;
+}
+
+/** A running consumer. */
+export interface Subscription {
+  /** Stops fetching, waits for handlers in flight to finish and ack, then returns. */
+  drain(): Promise<void>;
+}
+
+/** The transport: JetStream, or the in-process bus with the same semantics. */
+export interface EventBus {
+  readonly kind: 'jetstream' | 'in-process';
+  /** Declares the streams (one per domain, plus the dead-letter stream). Idempotent. */
+  ensureStreams(domains: readonly string[]): Promise<void>;
+  /**
+   * Publishes one encoded envelope; resolves once the broker has stored it. A second publish of
+   * the same event id within the dedupe window is acknowledged and dropped.
+   */
+  publish(envelope: EventEnvelope, headers?: Readonly<Record<string, string>>): Promise<void>;
+  /** Starts a durable consumer; `handler` resolves to ack, rejects to retry (then dead-letter). */
+  subscribe(spec: ConsumerSpec, handler: (event: DeliveredEvent) => Promise<void>): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** A session-bound writer of outgoing events: used inside the store transaction of a state change. */
+export interface Outbox {
+  /** Stores the event in the same transaction as the state change; the relay publishes it later. */
+  append<P>(session: StoreSession, type: EventType<P>, event: NewEvent<P>): Promise<EventEnvelope>;
+}
+
+/** An inbox consumer's handler: runs inside the store transaction that records the event as applied. */
+export type InboxHandler = (event: DeliveredEvent, session: StoreSession) => Promise<void>;

@@ -1,0 +1,148 @@
+/**
+ * The document store port: the subset of the official MongoDB driver's collection API that
+ * Continuum's repositories use, with tenancy built in. Two backends implement it: MongoDB (the
+ * official driver) and the embedded in-process store (mingo semantics, real unique indexes).
+ *
+ * Every document carries `tenantId`; a repository reaches a collection only through
+ * `store.forTenant(tenantId)`, which adds the tenant to every filter, insert and upsert, and every
+ * index declared with `defineCollection` is created with `tenantId` as its first key.
+ */
+
+/** A filter with MongoDB query semantics (`$eq`, `$in`, `$gt`, `$elemMatch`, `$or`, dotted paths...). */
+export type Filter = Record<string, unknown>;
+/** An update document with MongoDB update operators (`$set`, `$unset`, `$inc`, `$push`, `$pull`, `$addToSet`, `$setOnInsert`, ...). */
+export type Update = Record<string, unknown>;
+/** A sort specification, e.g. `{ occurredAt: 1, _id: 1 }`. Key order matters. */
+export type Sort = Record<string, 1 | -1>;
+/** A projection, e.g. `{ _id: 1, name: 1 }` or `{ secret: 0 }`. */
+export type Projection = Record<string, 0 | 1>;
+
+/** Every stored document: a string `_id` and the tenant it belongs to. */
+export interface BaseDocument {
+  _id: string;
+  tenantId: string;
+}
+
+/** A document as the caller writes it: the tenant is filled in by the tenant scope. */
+export type NewDocument<T extends BaseDocument> = Omit<T, 'tenantId'> & { tenantId?: string };
+
+/** An open transaction; pass it as `{ session }` to every operation that belongs to it. */
+export interface StoreSession {
+  /** Opaque to callers; each backend keeps its own state here. */
+  readonly backend: 'mongodb' | 'embedded';
+}
+
+/** Options common to every operation. */
+export interface SessionOption {
+  /** Run the operation inside this transaction. */
+  session?: StoreSession;
+}
+
+export interface FindOptions extends SessionOption {
+  sort?: Sort;
+  limit?: number;
+  skip?: number;
+  projection?: Projection;
+}
+
+export interface UpdateOptions extends SessionOption {
+  upsert?: boolean;
+}
+
+export interface FindOneAndUpdateOptions extends UpdateOptions {
+  /** Return the document as it is after the update (default) or as it was before. */
+  returnDocument?: 'before' | 'after';
+  sort?: Sort;
+  projection?: Projection;
+}
+
+export interface UpdateResult {
+  matchedCount: number;
+  modifiedCount: number;
+  /** The `_id` of the inserted document when the update was an upsert that inserted. */
+  upsertedId: string | null;
+}
+
+export interface DeleteResult {
+  deletedCount: number;
+}
+
+/** One index of a collection. `tenantId` is put before `key` by the store. */
+export interface IndexSpec {
+  /** Fields and directions, e.g. `{ 'identifiers.key': 1 }`. Must not mention `tenantId`. */
+  key: Record<string, 1 | -1>;
+  /** Index name (defaults to the backend's naming). */
+  name?: string;
+  /** Refuse two documents with the same key within a tenant (DuplicateKeyError). */
+  unique?: boolean;
+  /** Only index documents where all key fields exist (for optional unique fields). */
+  sparse?: boolean;
+}
+
+/** Keyset pagination: the next page starts strictly after the last item of this page. */
+export interface PageRequest {
+  /** Items per page; the store caps it at `maxPageSize`. */
+  pageSize: number;
+  /** The `nextPageToken` of the previous page, or empty for the first page. */
+  pageToken?: string;
+  /** Upper bound for `pageSize` (default 1000). */
+  maxPageSize?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Empty when there are no more items. */
+  nextPageToken: string;
+}
+
+/** A collection scoped to one tenant: the tenant is part of every filter and every written document. */
+export interface TenantCollection<T extends BaseDocument> {
+  readonly name: string;
+  readonly tenantId: string;
+  insertOne(doc: NewDocument<T>, options?: SessionOption): Promise<void>;
+  insertMany(docs: readonly NewDocument<T>[], options?: SessionOption): Promise<void>;
+  findOne(filter: Filter, options?: FindOptions): Promise<T | null>;
+  find(filter: Filter, options?: FindOptions): Promise<T[]>;
+  /** Keyset pagination over `sort` (which must end with `_id` for a total order; the store appends it if missing). */
+  findPage(filter: Filter, sort: Sort, page: PageRequest, options?: SessionOption & { projection?: Projection }): Promise<Page<T>>;
+  countDocuments(filter: Filter, options?: SessionOption): Promise<number>;
+  updateOne(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult>;
+  updateMany(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult>;
+  /** Replaces the whole document (the tenant is kept). */
+  replaceOne(filter: Filter, doc: NewDocument<T>, options?: UpdateOptions): Promise<UpdateResult>;
+  findOneAndUpdate(filter: Filter, update: Update, options?: FindOneAndUpdateOptions): Promise<T | null>;
+  findOneAndDelete(filter: Filter, options?: SessionOption & { sort?: Sort }): Promise<T | null>;
+  deleteOne(filter: Filter, options?: SessionOption): Promise<DeleteResult>;
+  deleteMany(filter: Filter, options?: SessionOption): Promise<DeleteResult>;
+}
+
+/** The collections of one tenant. */
+export interface TenantScope {
+  readonly tenantId: string;
+  collection<T extends BaseDocument>(name: string): TenantCollection<T>;
+}
+
+/** What a transaction body gets: the session to pass to each operation. */
+export type TransactionBody<R> = (session: StoreSession) => Promise<R>;
+
+/** The document store: one per process, shared by every repository of a service. */
+export interface DocumentStore {
+  readonly backend: 'mongodb' | 'embedded';
+  /** Declares a collection and its indexes (idempotent; call at start-up before serving). */
+  defineCollection(name: string, indexes: readonly IndexSpec[]): Promise<void>;
+  /** The collections of a tenant. Throws InvalidTenantError for an empty or malformed tenant id. */
+  forTenant(tenantId: string): TenantScope;
+  /**
+   * Collections across tenants, for the few places that must work across them (the outbox relay,
+   * the erasure sweeper, benchmarks). Every document written through it must carry `tenantId`.
+   */
+  unscoped<T extends BaseDocument>(name: string): TenantCollection<T>;
+  /**
+   * Runs `body` in a transaction: every operation given the session commits together or not at
+   * all. A body that throws rolls everything back and the error propagates. Transient conflicts
+   * are retried (the body must be safe to run again).
+   */
+  withTransaction<R>(body: TransactionBody<R>): Promise<R>;
+  /** Closes connections; pending operations finish first. */
+  close(): Promise<void>;
+}
