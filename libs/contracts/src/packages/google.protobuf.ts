@@ -2,5 +2,6 @@
 
 export * from '../gen/google/protobuf/any';
 export * from '../gen/google/protobuf/duration';
+export * from '../gen/google/protobuf/struct';
 export * from '../gen/google/protobuf/timestamp';
 export const protobufPackage = 'google.protobuf';

@@ -53,3 +53,19 @@ export interface ServiceRegistration<D extends ServiceDefinition = ServiceDefini
 
 /** The raw grpc-js implementation shape, for tests that need to bypass the kit (never in services). */
 export type RawImplementation = UntypedServiceImplementation;
+
+/**
+ * What every service app exports from its `index.ts` so that its own `main.ts`, the all-in-one
+ * process and the tests compose it the same way: the gRPC services it serves and the background
+ * work (outbox relay, event consumers, timers) it runs.
+ */
+export interface ServiceModule {
+  /** Service name: identity, context, routing, consent, metrics. */
+  readonly name: string;
+  /** The gRPC services to serve. */
+  readonly registrations: readonly ServiceRegistration<any>[];
+  /** Starts background work; called once the store and bus are ready, before serving. */
+  start(): Promise<void>;
+  /** Stops background work (drain consumers, stop the relay); called before the store and bus close. */
+  stop(): Promise<void>;
+}

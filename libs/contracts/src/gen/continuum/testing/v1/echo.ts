@@ -72,11 +72,7 @@ export interface EchoRequest {
   /** Make the call fail this way. */
   failWith: FailureMode;
   /** Wait this long before answering (for shutdown and deadline tests). At most 30 s. */
-  delay:
-    | Duration
-    | undefined;
-  /** The tenant the call acts on; must equal the caller's tenant. */
-  tenantId: string;
+  delay: Duration | undefined;
 }
 
 /** Response of Echo. */
@@ -100,7 +96,7 @@ export interface EchoStreamResponse {
 }
 
 function createBaseEchoRequest(): EchoRequest {
-  return { message: "", failWith: 0, delay: undefined, tenantId: "" };
+  return { message: "", failWith: 0, delay: undefined };
 }
 
 export const EchoRequest: MessageFns<EchoRequest> = {
@@ -113,9 +109,6 @@ export const EchoRequest: MessageFns<EchoRequest> = {
     }
     if (message.delay !== undefined) {
       Duration.encode(message.delay, writer.uint32(26).fork()).join();
-    }
-    if (message.tenantId !== "") {
-      writer.uint32(34).string(message.tenantId);
     }
     return writer;
   },
@@ -157,14 +150,6 @@ export const EchoRequest: MessageFns<EchoRequest> = {
             message.delay = Duration.decode(reader, reader.uint32());
             continue;
           }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.tenantId = reader.string();
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -186,11 +171,6 @@ export const EchoRequest: MessageFns<EchoRequest> = {
         ? failureModeFromJSON(object.fail_with)
         : 0,
       delay: isSet(object.delay) ? Duration.fromJSON(object.delay) : undefined,
-      tenantId: isSet(object.tenantId)
-        ? globalThis.String(object.tenantId)
-        : isSet(object.tenant_id)
-        ? globalThis.String(object.tenant_id)
-        : "",
     };
   },
 
@@ -205,9 +185,6 @@ export const EchoRequest: MessageFns<EchoRequest> = {
     if (message.delay !== undefined) {
       obj.delay = Duration.toJSON(message.delay);
     }
-    if (message.tenantId !== "") {
-      obj.tenantId = message.tenantId;
-    }
     return obj;
   },
 
@@ -221,7 +198,6 @@ export const EchoRequest: MessageFns<EchoRequest> = {
     message.delay = (object.delay !== undefined && object.delay !== null)
       ? Duration.fromPartial(object.delay)
       : undefined;
-    message.tenantId = object.tenantId ?? "";
     return message;
   },
 };
