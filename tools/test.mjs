@@ -1,0 +1,68 @@
+// The whole test suite, as the README's test command and CI run it:
+//   1. a NATS server for the JetStream suites (tools/ensure-nats.mjs),
+//   2. static checks: generated contracts match proto/, buf lint, type-check, ESLint,
+//   3. every Jest project.
+// Ends with one line `N passed, N failed` (Jest tests plus the static checks, each check counting
+// as one), also written to $TEST_SUMMARY_FILE when set (CI prints it last).
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureNats } from './ensure-nats.mjs';
+
+const args = process.argv.slice(2);
+const skipChecks = args.includes('--no-checks');
+const jestArgs = args.filter((a) => a !== '--no-checks');
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function step(name, cmd, cmdArgs) {
+  console.log(`\n▶ ${name}: ${[cmd, ...cmdArgs].join(' ')}`);
+  const started = Date.now();
+  const result = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
+  const ok = result.status === 0;
+  console.log(`${ok ? '✔' : '✘'} ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (ok) passed += 1;
+  else {
+    failed += 1;
+    failures.push(name);
+  }
+  return ok;
+}
+
+try {
+  process.env.NATS_SERVER_BIN = ensureNats();
+} catch (err) {
+  console.error(err.message);
+  failed += 1;
+  failures.push('nats-server available');
+}
+
+if (!skipChecks) {
+  step('contracts match proto/', process.execPath, ['tools/generate-contracts.mjs', '--check']);
+  step('buf lint', 'sh', ['-c', 'node tools/proto-deps.mjs && buf lint']);
+  step('type-check', 'tsc', ['-b', 'tsconfig.json']);
+  step('eslint', 'eslint', ['.', '--max-warnings=0']);
+}
+
+const out = join(mkdtempSync(join(tmpdir(), 'continuum-jest-')), 'results.json');
+console.log('\n▶ jest: every project');
+const jest = spawnSync('jest', ['--ci', '--json', `--outputFile=${out}`, ...jestArgs], { stdio: 'inherit' });
+try {
+  const results = JSON.parse(readFileSync(out, 'utf8'));
+  passed += results.numPassedTests;
+  failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
+  if (results.numFailedTests + results.numRuntimeErrorTestSuites > 0) failures.push('jest');
+  if (results.numPendingTests > 0) console.log(`jest: ${results.numPendingTests} skipped (each prints its reason above)`);
+} catch {
+  failed += 1;
+  failures.push(`jest produced no results (exit ${jest.status})`);
+}
+
+if (failures.length > 0) console.log(`\nFailed: ${failures.join(', ')}`);
+const summary = `${passed} passed, ${failed} failed`;
+if (process.env.TEST_SUMMARY_FILE) writeFileSync(process.env.TEST_SUMMARY_FILE, summary + '\n');
+console.log(summary);
+process.exit(failed === 0 ? 0 : 1);
