@@ -2,4 +2,5 @@
 
 export * from '../gen/continuum/identity/v1/identity';
 export * from '../gen/continuum/identity/v1/identity_events';
+export * from '../gen/continuum/identity/v1/identity_service';
 export const protobufPackage = 'continuum.identity.v1';

@@ -148,6 +148,62 @@ export function mergeReasonToJSON(object: MergeReason): string {
   }
 }
 
+/** Which profiles a Resolve may join automatically when its identifiers point at several. */
+export enum AutoMergeMode {
+  /** AUTO_MERGE_MODE_UNSPECIFIED - Not set: the server uses AUTO_MERGE_MODE_ANONYMOUS_ONLY. */
+  AUTO_MERGE_MODE_UNSPECIFIED = 0,
+  /** AUTO_MERGE_MODE_DISABLED - Resolve never merges; every case is reported as a conflict. */
+  AUTO_MERGE_MODE_DISABLED = 1,
+  /**
+   * AUTO_MERGE_MODE_ANONYMOUS_ONLY - Only anonymous profiles (cookie, device) join another profile: an anonymous visitor who
+   * logs in. Two known profiles are never joined automatically.
+   */
+  AUTO_MERGE_MODE_ANONYMOUS_ONLY = 2,
+  /**
+   * AUTO_MERGE_MODE_KNOWN_PROFILES - Known profiles are joined too when the identifiers of both are proven at least at
+   * `min_stitch_assurance` in the same interaction (still never two different verified LOGINs).
+   */
+  AUTO_MERGE_MODE_KNOWN_PROFILES = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function autoMergeModeFromJSON(object: any): AutoMergeMode {
+  switch (object) {
+    case 0:
+    case "AUTO_MERGE_MODE_UNSPECIFIED":
+      return AutoMergeMode.AUTO_MERGE_MODE_UNSPECIFIED;
+    case 1:
+    case "AUTO_MERGE_MODE_DISABLED":
+      return AutoMergeMode.AUTO_MERGE_MODE_DISABLED;
+    case 2:
+    case "AUTO_MERGE_MODE_ANONYMOUS_ONLY":
+      return AutoMergeMode.AUTO_MERGE_MODE_ANONYMOUS_ONLY;
+    case 3:
+    case "AUTO_MERGE_MODE_KNOWN_PROFILES":
+      return AutoMergeMode.AUTO_MERGE_MODE_KNOWN_PROFILES;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AutoMergeMode.UNRECOGNIZED;
+  }
+}
+
+export function autoMergeModeToJSON(object: AutoMergeMode): string {
+  switch (object) {
+    case AutoMergeMode.AUTO_MERGE_MODE_UNSPECIFIED:
+      return "AUTO_MERGE_MODE_UNSPECIFIED";
+    case AutoMergeMode.AUTO_MERGE_MODE_DISABLED:
+      return "AUTO_MERGE_MODE_DISABLED";
+    case AutoMergeMode.AUTO_MERGE_MODE_ANONYMOUS_ONLY:
+      return "AUTO_MERGE_MODE_ANONYMOUS_ONLY";
+    case AutoMergeMode.AUTO_MERGE_MODE_KNOWN_PROFILES:
+      return "AUTO_MERGE_MODE_KNOWN_PROFILES";
+    case AutoMergeMode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Comparison of a segment condition. */
 export enum SegmentOperator {
   /** SEGMENT_OPERATOR_UNSPECIFIED - Not set. */
@@ -342,6 +398,64 @@ export interface SegmentCondition {
   operator: SegmentOperator;
   /** The value(s) to compare with: one value, or a list for IN / NOT_IN. */
   value: any | undefined;
+}
+
+/** The rule for one identifier type within a tenant's merge policy. */
+export interface IdentifierRule {
+  /** The type the rule applies to. */
+  type: IdentifierType;
+  /**
+   * For IDENTIFIER_TYPE_CUSTOM: the custom type (lower_snake) the rule applies to; empty for
+   * every other type.
+   */
+  customType: string;
+  /**
+   * How many identifiers of this type one profile may hold; 0 = no limit. A link or merge that
+   * would exceed it is refused (one LOGIN per profile).
+   */
+  maxPerProfile: number;
+  /**
+   * Strength of the type as evidence, 0..1000: the strongest identifier of a Resolve anchors the
+   * recognition, and the profile holding stronger identifiers survives a merge.
+   */
+  priority: number;
+  /**
+   * Values that never match and are never linked (a switchboard number shared by many callers).
+   * Stored normalized; at most 1000 per rule.
+   */
+  blockedValues: string[];
+}
+
+/**
+ * How one tenant's identifiers are normalized and matched, and when profiles are joined.
+ * Every tenant starts with the server's default policy until it is updated.
+ */
+export interface MergePolicy {
+  /**
+   * ISO 3166-1 alpha-2 region used to parse phone numbers written without a country code
+   * (`ES`: `612 345 678` -> `+34612345678`). Empty: only international numbers (`+...`) parse.
+   */
+  defaultPhoneRegion: string;
+  /** Which profiles Resolve joins on its own. */
+  autoMergeMode: AutoMergeMode;
+  /**
+   * How strongly the identifier that points at the known profile must be proven in the same
+   * interaction before another profile is joined to it (ASSURANCE_LEVEL_VERIFIED: a login).
+   */
+  minStitchAssurance: AssuranceLevel;
+  /**
+   * One rule per identifier type (and per custom type). Types without a rule use the server's
+   * defaults.
+   */
+  identifierRules: IdentifierRule[];
+  /** Increases by one on every update; 0 while the tenant uses the server's default policy. */
+  version: number;
+  /** When it was last updated; unset for the default policy. */
+  updateTime:
+    | Date
+    | undefined;
+  /** Who last updated it (token subject); empty for the default policy. */
+  updateActor: string;
 }
 
 function createBaseIdentifier(): Identifier {
@@ -1232,6 +1346,348 @@ export const SegmentCondition: MessageFns<SegmentCondition> = {
     message.trait = object.trait ?? "";
     message.operator = object.operator ?? 0;
     message.value = object.value === undefined ? undefined : object.value;
+    return message;
+  },
+};
+
+function createBaseIdentifierRule(): IdentifierRule {
+  return { type: 0, customType: "", maxPerProfile: 0, priority: 0, blockedValues: [] };
+}
+
+export const IdentifierRule: MessageFns<IdentifierRule> = {
+  encode(message: IdentifierRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.customType !== "") {
+      writer.uint32(18).string(message.customType);
+    }
+    if (message.maxPerProfile !== 0) {
+      writer.uint32(24).int32(message.maxPerProfile);
+    }
+    if (message.priority !== 0) {
+      writer.uint32(32).int32(message.priority);
+    }
+    for (const v of message.blockedValues) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IdentifierRule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIdentifierRule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.customType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxPerProfile = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.priority = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.blockedValues.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IdentifierRule {
+    return {
+      type: isSet(object.type) ? identifierTypeFromJSON(object.type) : 0,
+      customType: isSet(object.customType)
+        ? globalThis.String(object.customType)
+        : isSet(object.custom_type)
+        ? globalThis.String(object.custom_type)
+        : "",
+      maxPerProfile: isSet(object.maxPerProfile)
+        ? globalThis.Number(object.maxPerProfile)
+        : isSet(object.max_per_profile)
+        ? globalThis.Number(object.max_per_profile)
+        : 0,
+      priority: isSet(object.priority) ? globalThis.Number(object.priority) : 0,
+      blockedValues: globalThis.Array.isArray(object?.blockedValues)
+        ? object.blockedValues.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.blocked_values)
+        ? object.blocked_values.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: IdentifierRule): unknown {
+    const obj: any = {};
+    if (message.type !== 0) {
+      obj.type = identifierTypeToJSON(message.type);
+    }
+    if (message.customType !== "") {
+      obj.customType = message.customType;
+    }
+    if (message.maxPerProfile !== 0) {
+      obj.maxPerProfile = Math.round(message.maxPerProfile);
+    }
+    if (message.priority !== 0) {
+      obj.priority = Math.round(message.priority);
+    }
+    if (message.blockedValues?.length) {
+      obj.blockedValues = message.blockedValues;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<IdentifierRule>, I>>(base?: I): IdentifierRule {
+    return IdentifierRule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<IdentifierRule>, I>>(object: I): IdentifierRule {
+    const message = createBaseIdentifierRule();
+    message.type = object.type ?? 0;
+    message.customType = object.customType ?? "";
+    message.maxPerProfile = object.maxPerProfile ?? 0;
+    message.priority = object.priority ?? 0;
+    message.blockedValues = object.blockedValues?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMergePolicy(): MergePolicy {
+  return {
+    defaultPhoneRegion: "",
+    autoMergeMode: 0,
+    minStitchAssurance: 0,
+    identifierRules: [],
+    version: 0,
+    updateTime: undefined,
+    updateActor: "",
+  };
+}
+
+export const MergePolicy: MessageFns<MergePolicy> = {
+  encode(message: MergePolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.defaultPhoneRegion !== "") {
+      writer.uint32(10).string(message.defaultPhoneRegion);
+    }
+    if (message.autoMergeMode !== 0) {
+      writer.uint32(16).int32(message.autoMergeMode);
+    }
+    if (message.minStitchAssurance !== 0) {
+      writer.uint32(24).int32(message.minStitchAssurance);
+    }
+    for (const v of message.identifierRules) {
+      IdentifierRule.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.version !== 0) {
+      writer.uint32(40).int64(message.version);
+    }
+    if (message.updateTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(50).fork()).join();
+    }
+    if (message.updateActor !== "") {
+      writer.uint32(58).string(message.updateActor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MergePolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMergePolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.defaultPhoneRegion = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.autoMergeMode = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minStitchAssurance = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.identifierRules.push(IdentifierRule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.version = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.updateActor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MergePolicy {
+    return {
+      defaultPhoneRegion: isSet(object.defaultPhoneRegion)
+        ? globalThis.String(object.defaultPhoneRegion)
+        : isSet(object.default_phone_region)
+        ? globalThis.String(object.default_phone_region)
+        : "",
+      autoMergeMode: isSet(object.autoMergeMode)
+        ? autoMergeModeFromJSON(object.autoMergeMode)
+        : isSet(object.auto_merge_mode)
+        ? autoMergeModeFromJSON(object.auto_merge_mode)
+        : 0,
+      minStitchAssurance: isSet(object.minStitchAssurance)
+        ? assuranceLevelFromJSON(object.minStitchAssurance)
+        : isSet(object.min_stitch_assurance)
+        ? assuranceLevelFromJSON(object.min_stitch_assurance)
+        : 0,
+      identifierRules: globalThis.Array.isArray(object?.identifierRules)
+        ? object.identifierRules.map((e: any) => IdentifierRule.fromJSON(e))
+        : globalThis.Array.isArray(object?.identifier_rules)
+        ? object.identifier_rules.map((e: any) => IdentifierRule.fromJSON(e))
+        : [],
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      updateTime: isSet(object.updateTime)
+        ? fromJsonTimestamp(object.updateTime)
+        : isSet(object.update_time)
+        ? fromJsonTimestamp(object.update_time)
+        : undefined,
+      updateActor: isSet(object.updateActor)
+        ? globalThis.String(object.updateActor)
+        : isSet(object.update_actor)
+        ? globalThis.String(object.update_actor)
+        : "",
+    };
+  },
+
+  toJSON(message: MergePolicy): unknown {
+    const obj: any = {};
+    if (message.defaultPhoneRegion !== "") {
+      obj.defaultPhoneRegion = message.defaultPhoneRegion;
+    }
+    if (message.autoMergeMode !== 0) {
+      obj.autoMergeMode = autoMergeModeToJSON(message.autoMergeMode);
+    }
+    if (message.minStitchAssurance !== 0) {
+      obj.minStitchAssurance = assuranceLevelToJSON(message.minStitchAssurance);
+    }
+    if (message.identifierRules?.length) {
+      obj.identifierRules = message.identifierRules.map((e) => IdentifierRule.toJSON(e));
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.updateTime !== undefined) {
+      obj.updateTime = message.updateTime.toISOString();
+    }
+    if (message.updateActor !== "") {
+      obj.updateActor = message.updateActor;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MergePolicy>, I>>(base?: I): MergePolicy {
+    return MergePolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MergePolicy>, I>>(object: I): MergePolicy {
+    const message = createBaseMergePolicy();
+    message.defaultPhoneRegion = object.defaultPhoneRegion ?? "";
+    message.autoMergeMode = object.autoMergeMode ?? 0;
+    message.minStitchAssurance = object.minStitchAssurance ?? 0;
+    message.identifierRules = object.identifierRules?.map((e) => IdentifierRule.fromPartial(e)) || [];
+    message.version = object.version ?? 0;
+    message.updateTime = object.updateTime ?? undefined;
+    message.updateActor = object.updateActor ?? "";
     return message;
   },
 };
