@@ -4,6 +4,7 @@ export * as commonV1 from './packages/continuum.common.v1';
 export * as contextV1 from './packages/continuum.context.v1';
 export * as eventsV1 from './packages/continuum.events.v1';
 export * as identityV1 from './packages/continuum.identity.v1';
+export * as routingV1 from './packages/continuum.routing.v1';
 export * as testingV1 from './packages/continuum.testing.v1';
 export * as googleProtobuf from './packages/google.protobuf';
 export * as googleRpc from './packages/google.rpc';
