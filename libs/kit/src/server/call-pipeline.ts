@@ -1,0 +1,219 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import {
+  status,
+  type MethodDefinition,
+  type ServerDuplexStream,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type StatusObject,
+  type UntypedHandleCall,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import { ROOT_CONTEXT, SpanKind, context, propagation, trace } from '@opentelemetry/api';
+import { authorizeScope, authorizeTenant } from '../auth/authorize';
+import type { Authenticator } from '../auth/authenticator';
+import { DeadlineExceededError } from '../errors/domain-errors';
+import type { Logger } from '../logging/logger';
+import { metadataGetter } from '../telemetry/metadata-carrier';
+import { codeName, endRpcSpan, splitMethodPath } from '../telemetry/rpc-attributes';
+import type { CallTracker } from './call-tracker';
+import { effectiveDeadline, type DeadlinePolicy } from './deadline';
+import { CallCancelledError, mapError, type MappedStatus } from './error-mapping';
+import type { GrpcServerMetrics } from './grpc-metrics';
+import { readRequests, whenAborted } from './request-stream';
+import type {
+  AnyHandler,
+  BidiStreamHandler,
+  CallContext,
+  ClientStreamHandler,
+  ServerStreamHandler,
+  UnaryHandler,
+} from './types';
+
+/** What every call of a server shares. */
+export interface PipelineDeps {
+  readonly domain: string;
+  readonly logger: Logger;
+  readonly authenticator: Authenticator;
+  readonly metrics: GrpcServerMetrics;
+  readonly tracker: CallTracker;
+  readonly deadlines: DeadlinePolicy;
+}
+
+type GrpcType = 'unary' | 'server_stream' | 'client_stream' | 'bidi_stream';
+type SurfaceCall = ServerUnaryCall<unknown, unknown>;
+
+const tracer = trace.getTracer('@continuum/kit');
+
+/** Codes a client causes; logged at info, not as server problems. */
+const CLIENT_CODES: ReadonlySet<status> = new Set([
+  status.CANCELLED, status.INVALID_ARGUMENT, status.NOT_FOUND, status.ALREADY_EXISTS, status.PERMISSION_DENIED,
+  status.UNAUTHENTICATED, status.FAILED_PRECONDITION, status.ABORTED, status.OUT_OF_RANGE, status.RESOURCE_EXHAUSTED,
+]);
+
+/**
+ * Wraps one handler into the grpc-js handler of its kind. Around every call, in this order:
+ * metrics start, a SERVER span continuing the caller's `traceparent`, the deadline and the abort
+ * signal, authentication, tenant and scope checks (before the handler: permission precedes
+ * existence), the handler, then error mapping, metrics, span status and the access log line.
+ */
+export function wrapHandler(definition: MethodDefinition<unknown, unknown>, handler: AnyHandler, requiredScope: string, deps: PipelineDeps): UntypedHandleCall {
+  const type: GrpcType = definition.requestStream
+    ? definition.responseStream ? 'bidi_stream' : 'client_stream'
+    : definition.responseStream ? 'server_stream' : 'unary';
+  const run = (call: SurfaceCall, execute: (ctx: CallContext) => Promise<void>, fail: (s: StatusObject) => void): void => {
+    void runCall(definition.path, type, requiredScope, deps, call, execute, fail);
+  };
+
+  switch (type) {
+    case 'unary':
+      return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        const answer = settleOnce(callback);
+        run(call, async (ctx) => answer(null, await (handler as UnaryHandler<unknown, unknown>)(call.request, ctx)), (s) => answer(s));
+      };
+    case 'client_stream':
+      return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        const answer = settleOnce(callback);
+        run(
+          call as unknown as SurfaceCall,
+          async (ctx) => answer(null, await (handler as ClientStreamHandler<unknown, unknown>)(readRequests(call, ctx.signal), ctx)),
+          (s) => answer(s),
+        );
+      };
+    case 'server_stream':
+      return (call: ServerWritableStream<unknown, unknown>) => {
+        run(
+          call as unknown as SurfaceCall,
+          (ctx) => writeAll(call, (handler as ServerStreamHandler<unknown, unknown>)(call.request, ctx), ctx.signal),
+          (s) => call.emit('error', s),
+        );
+      };
+    case 'bidi_stream':
+      return (call: ServerDuplexStream<unknown, unknown>) => {
+        run(
+          call as unknown as SurfaceCall,
+          (ctx) => writeAll(call, (handler as BidiStreamHandler<unknown, unknown>)(readRequests(call, ctx.signal), ctx), ctx.signal),
+          (s) => call.emit('error', s),
+        );
+      };
+  }
+}
+
+async function runCall(
+  path: string,
+  type: GrpcType,
+  requiredScope: string,
+  deps: PipelineDeps,
+  call: SurfaceCall,
+  execute: (ctx: CallContext) => Promise<void>,
+  fail: (s: StatusObject) => void,
+): Promise<void> {
+  const { service, method } = splitMethodPath(path);
+  const labels = { grpc_type: type, grpc_service: service, grpc_method: method };
+  deps.metrics.started.inc(labels);
+  const stopTimer = deps.metrics.handling.startTimer(labels);
+  const startedAt = performance.now();
+
+  const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
+  const span = tracer.startSpan(
+    `${service}/${method}`,
+    { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method } },
+    parent,
+  );
+
+  const controller = new AbortController();
+  const now = Date.now();
+  const deadline = effectiveDeadline(call.getDeadline(), deps.deadlines, now);
+  const timer = setTimeout(
+    () => controller.abort(new DeadlineExceededError('DEADLINE_EXCEEDED', 'deadline exceeded')),
+    Math.max(0, deadline - now),
+  );
+  const onCancelled = (): void => controller.abort(new CallCancelledError());
+  call.on('cancelled', onCancelled);
+  const untrack = deps.tracker.add(controller);
+
+  await context.with(trace.setSpan(parent, span), async () => {
+    const log = deps.logger.child({ grpc_service: service, grpc_method: method, grpc_type: type });
+    let outcome: MappedStatus | undefined;
+    let tenantId: string | undefined;
+    try {
+      const principal = await deps.authenticator.authenticate(call.metadata);
+      tenantId = authorizeTenant(principal, call.metadata);
+      authorizeScope(principal, requiredScope);
+      span.setAttribute('continuum.tenant_id', tenantId);
+      const ctx: CallContext = {
+        tenantId,
+        subject: principal.subject,
+        scopes: principal.scopes,
+        authMode: principal.authMode,
+        deadline: new Date(deadline),
+        signal: controller.signal,
+        method: path,
+        metadata: call.metadata,
+        log: log.child({ tenant_id: tenantId }),
+      };
+      const work = execute(ctx);
+      work.catch(() => undefined); // a handler failing after the deadline answer is not unhandled
+      // The handler may ignore its signal; the client still gets its answer at the deadline.
+      await Promise.race([work, whenAborted(controller.signal).then(() => Promise.reject(controller.signal.reason as Error))]);
+    } catch (error) {
+      outcome = mapError(error, controller.signal, deps.domain);
+      if (outcome.code !== status.CANCELLED) fail(outcome);
+      logFailure(log, error, outcome, tenantId);
+    } finally {
+      clearTimeout(timer);
+      call.removeListener('cancelled', onCancelled);
+      untrack();
+    }
+    const code = outcome?.code ?? status.OK;
+    deps.metrics.handled.inc({ ...labels, grpc_code: codeName(code) });
+    stopTimer();
+    endRpcSpan(span, code, 'server');
+    const fields = { grpc_code: codeName(code), duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000, tenant_id: tenantId };
+    if (code === status.OK) log.debug(fields, 'call completed');
+    else if (CLIENT_CODES.has(code)) log.info(fields, 'call failed');
+    else log.warn(fields, 'call failed');
+  });
+}
+
+/**
+ * Logs an unexpected error with the trace id (from the active span): its type, code and stack
+ * frames at error level, its message only at debug level, because messages of library errors
+ * (a duplicate-key error, a parse error) can quote personal data from the request.
+ */
+function logFailure(log: Logger, error: unknown, outcome: MappedStatus, tenantId: string | undefined): void {
+  if (!outcome.unexpected) return;
+  const err = error instanceof Error ? error : new Error(String(error));
+  log.error(
+    {
+      tenant_id: tenantId,
+      error_type: err.name,
+      error_code: (err as { code?: unknown }).code,
+      stack: err.stack?.split('\n').slice(1).join('\n'),
+    },
+    'unexpected error in handler',
+  );
+  log.debug({ error_message: err.message }, 'unexpected error message');
+}
+
+/** A unary callback that answers once: a late result after a deadline answer is dropped. */
+function settleOnce<T>(callback: sendUnaryData<T>): (error: StatusObject | null, value?: T) => void {
+  let settled = false;
+  return (error, value) => {
+    if (settled) return;
+    settled = true;
+    if (error) callback(error);
+    else callback(null, value);
+  };
+}
+
+/** Writes every message a streaming handler yields, honouring backpressure, then ends the call. */
+async function writeAll(call: Writable, messages: AsyncIterable<unknown>, signal: AbortSignal): Promise<void> {
+  for await (const message of messages) {
+    if (signal.aborted) throw signal.reason as Error;
+    if (!call.write(message)) await once(call, 'drain', { signal });
+  }
+  call.end();
+}

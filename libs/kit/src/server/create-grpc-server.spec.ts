@@ -1,0 +1,61 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { testingV1 } from '@continuum/contracts';
+import { decodeStatusDetails } from '../errors/status-details';
+import { echoRequest, startEcho, type EchoFixture } from '../echo/echo-fixture.test-util';
+
+async function failure(promise: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('createGrpcServer: errors', () => {
+  let echo: EchoFixture;
+  let token: string;
+  beforeAll(async () => {
+    echo = await startEcho();
+    token = await echo.token();
+  });
+  afterAll(() => echo.stop());
+
+  it('answers a valid call with the authenticated tenant', async () => {
+    const response = await echo.client.echo(echoRequest({ message: 'hi' }), { token, tenantId: 'tenant-a' });
+    expect(response).toEqual({ message: 'hi', tenantId: 'tenant-a' });
+  });
+
+  it('maps invalid input to INVALID_ARGUMENT with a BadRequest naming the field', async () => {
+    const error = await failure(echo.client.echo(echoRequest({ message: '' }), { token, tenantId: 'tenant-a' }));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    const details = decodeStatusDetails(error.metadata);
+    expect(details?.errorInfo).toEqual({ reason: 'INVALID_ARGUMENT', domain: 'echo.continuum.dev', metadata: {} });
+    expect(details?.badRequest?.fieldViolations).toEqual([{ field: 'message', description: 'is required', reason: 'REQUIRED' }]);
+  });
+
+  it('maps a not-found domain error to NOT_FOUND with its ErrorInfo reason', async () => {
+    const error = await failure(
+      echo.client.echo(echoRequest({ failWith: testingV1.FailureMode.FAILURE_MODE_NOT_FOUND }), { token, tenantId: 'tenant-a' }),
+    );
+    expect(error.code).toBe(status.NOT_FOUND);
+    expect(decodeStatusDetails(error.metadata)?.errorInfo).toEqual({
+      reason: 'ECHO_NOT_FOUND',
+      domain: 'echo.continuum.dev',
+      metadata: { resource: 'echo' },
+    });
+  });
+
+  it('maps an unexpected exception to INTERNAL without leaking its message', async () => {
+    const error = await failure(
+      echo.client.echo(echoRequest({ failWith: testingV1.FailureMode.FAILURE_MODE_UNEXPECTED }), { token, tenantId: 'tenant-a' }),
+    );
+    expect(error.code).toBe(status.INTERNAL);
+    expect(error.details).toBe('internal error');
+    expect(JSON.stringify(error)).not.toMatch(/hunter2|secret/);
+    expect(decodeStatusDetails(error.metadata)?.errorInfo?.reason).toBe('INTERNAL');
+    const logged = echo.logs.lines.find((line) => line['msg'] === 'unexpected error in handler');
+    expect(logged).toBeDefined();
+    expect(JSON.stringify(logged)).not.toMatch(/hunter2/);
+  });
+});

@@ -1,0 +1,65 @@
+import { diag } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+
+export interface TelemetryOptions {
+  /** `service.name` of the resource. */
+  readonly serviceName: string;
+  /** OTLP gRPC endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); nothing is exported when unset. */
+  readonly otlpEndpoint?: string | undefined;
+  /** More processors (tests add an in-memory exporter). */
+  readonly extraSpanProcessors?: readonly SpanProcessor[];
+}
+
+export interface Telemetry {
+  /** Flushes pending spans and stops the SDK; the last resource closed on shutdown. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry NodeSDK. Call it in main.ts BEFORE anything imports `mongodb`
+ * (store, repositories, the service module): the MongoDB instrumentation patches the driver when
+ * it is first required, so the app must be loaded afterwards, e.g.
+ *
+ *   runMain(async () => {
+ *     const config = loadConfig(kitConfigSchema.extend({ ... }));
+ *     const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+ *     const { boot } = await import('./boot'); // pulls in mongodb only now
+ *     ...
+ *   });
+ *
+ * gRPC spans are not produced by an auto-instrumentation: the kit's server and client create them
+ * explicitly (deterministic, works under any loader, no duplicate spans). A tracer provider is
+ * always installed, even without an endpoint, so that logs still carry trace and span ids.
+ * Metrics go through prom-client (/metrics), logs through pino (stdout): the SDK exports neither.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  warnIfLoadedTooLate();
+  const spanProcessors: SpanProcessor[] = [...(options.extraSpanProcessors ?? [])];
+  if (options.otlpEndpoint !== undefined && options.otlpEndpoint !== '') {
+    spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpEndpoint }) }));
+  }
+  if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    spanProcessors,
+    // Empty arrays, not undefined: undefined makes the SDK read OTEL_*_EXPORTER and default to
+    // exporting logs and metrics over OTLP, which we do not want.
+    metricReaders: [],
+    logRecordProcessors: [],
+    // enhancedDatabaseReporting stays off: it would put query values (personal data) in spans.
+    instrumentations: [new MongoDBInstrumentation({ enhancedDatabaseReporting: false })],
+  });
+  sdk.start();
+  return { shutdown: () => sdk.shutdown() };
+}
+
+function warnIfLoadedTooLate(): void {
+  const loaded = Object.keys(require.cache).some((file) => /[\\/]node_modules[\\/]mongodb[\\/]/.test(file));
+  if (loaded) {
+    diag.warn('startTelemetry: mongodb was loaded before telemetry started; its calls will not be traced');
+    process.emitWarning('mongodb was loaded before startTelemetry(); import the app after starting telemetry', 'ContinuumTelemetry');
+  }
+}
