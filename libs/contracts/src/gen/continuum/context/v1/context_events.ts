@@ -85,6 +85,28 @@ export interface CaseClosedEvent {
   case: Case | undefined;
 }
 
+/**
+ * type `profile_data_erased`: the context service deleted everything it held of an erased profile
+ * (in reaction to identity's `profile_erased`): the per-service confirmation a privacy request
+ * waits for. Carries ids and counts only.
+ */
+export interface ProfileDataErasedEvent {
+  /** The erased profile. */
+  profileId: string;
+  /** Profiles merged into it, erased with it. */
+  mergedProfileIds: string[];
+  /** The privacy request that asked for it, if identity named one. */
+  privacyRequestId: string;
+  /** How many touchpoints were deleted. */
+  touchpointsDeleted: number;
+  /** How many journey instances were deleted. */
+  journeysDeleted: number;
+  /** How many cases were deleted. */
+  casesDeleted: number;
+  /** How many fact entries were deleted. */
+  factsDeleted: number;
+}
+
 function createBaseTouchpointRecordedEvent(): TouchpointRecordedEvent {
   return { touchpoint: undefined, repeatedFactKeys: [] };
 }
@@ -748,6 +770,207 @@ export const CaseClosedEvent: MessageFns<CaseClosedEvent> = {
   },
 };
 
+function createBaseProfileDataErasedEvent(): ProfileDataErasedEvent {
+  return {
+    profileId: "",
+    mergedProfileIds: [],
+    privacyRequestId: "",
+    touchpointsDeleted: 0,
+    journeysDeleted: 0,
+    casesDeleted: 0,
+    factsDeleted: 0,
+  };
+}
+
+export const ProfileDataErasedEvent: MessageFns<ProfileDataErasedEvent> = {
+  encode(message: ProfileDataErasedEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.profileId !== "") {
+      writer.uint32(10).string(message.profileId);
+    }
+    for (const v of message.mergedProfileIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.privacyRequestId !== "") {
+      writer.uint32(26).string(message.privacyRequestId);
+    }
+    if (message.touchpointsDeleted !== 0) {
+      writer.uint32(32).int64(message.touchpointsDeleted);
+    }
+    if (message.journeysDeleted !== 0) {
+      writer.uint32(40).int64(message.journeysDeleted);
+    }
+    if (message.casesDeleted !== 0) {
+      writer.uint32(48).int64(message.casesDeleted);
+    }
+    if (message.factsDeleted !== 0) {
+      writer.uint32(56).int64(message.factsDeleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProfileDataErasedEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProfileDataErasedEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.profileId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mergedProfileIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.privacyRequestId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.touchpointsDeleted = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.journeysDeleted = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.casesDeleted = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.factsDeleted = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProfileDataErasedEvent {
+    return {
+      profileId: isSet(object.profileId)
+        ? globalThis.String(object.profileId)
+        : isSet(object.profile_id)
+        ? globalThis.String(object.profile_id)
+        : "",
+      mergedProfileIds: globalThis.Array.isArray(object?.mergedProfileIds)
+        ? object.mergedProfileIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.merged_profile_ids)
+        ? object.merged_profile_ids.map((e: any) => globalThis.String(e))
+        : [],
+      privacyRequestId: isSet(object.privacyRequestId)
+        ? globalThis.String(object.privacyRequestId)
+        : isSet(object.privacy_request_id)
+        ? globalThis.String(object.privacy_request_id)
+        : "",
+      touchpointsDeleted: isSet(object.touchpointsDeleted)
+        ? globalThis.Number(object.touchpointsDeleted)
+        : isSet(object.touchpoints_deleted)
+        ? globalThis.Number(object.touchpoints_deleted)
+        : 0,
+      journeysDeleted: isSet(object.journeysDeleted)
+        ? globalThis.Number(object.journeysDeleted)
+        : isSet(object.journeys_deleted)
+        ? globalThis.Number(object.journeys_deleted)
+        : 0,
+      casesDeleted: isSet(object.casesDeleted)
+        ? globalThis.Number(object.casesDeleted)
+        : isSet(object.cases_deleted)
+        ? globalThis.Number(object.cases_deleted)
+        : 0,
+      factsDeleted: isSet(object.factsDeleted)
+        ? globalThis.Number(object.factsDeleted)
+        : isSet(object.facts_deleted)
+        ? globalThis.Number(object.facts_deleted)
+        : 0,
+    };
+  },
+
+  toJSON(message: ProfileDataErasedEvent): unknown {
+    const obj: any = {};
+    if (message.profileId !== "") {
+      obj.profileId = message.profileId;
+    }
+    if (message.mergedProfileIds?.length) {
+      obj.mergedProfileIds = message.mergedProfileIds;
+    }
+    if (message.privacyRequestId !== "") {
+      obj.privacyRequestId = message.privacyRequestId;
+    }
+    if (message.touchpointsDeleted !== 0) {
+      obj.touchpointsDeleted = Math.round(message.touchpointsDeleted);
+    }
+    if (message.journeysDeleted !== 0) {
+      obj.journeysDeleted = Math.round(message.journeysDeleted);
+    }
+    if (message.casesDeleted !== 0) {
+      obj.casesDeleted = Math.round(message.casesDeleted);
+    }
+    if (message.factsDeleted !== 0) {
+      obj.factsDeleted = Math.round(message.factsDeleted);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProfileDataErasedEvent>, I>>(base?: I): ProfileDataErasedEvent {
+    return ProfileDataErasedEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProfileDataErasedEvent>, I>>(object: I): ProfileDataErasedEvent {
+    const message = createBaseProfileDataErasedEvent();
+    message.profileId = object.profileId ?? "";
+    message.mergedProfileIds = object.mergedProfileIds?.map((e) => e) || [];
+    message.privacyRequestId = object.privacyRequestId ?? "";
+    message.touchpointsDeleted = object.touchpointsDeleted ?? 0;
+    message.journeysDeleted = object.journeysDeleted ?? 0;
+    message.casesDeleted = object.casesDeleted ?? 0;
+    message.factsDeleted = object.factsDeleted ?? 0;
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin ? T
@@ -759,6 +982,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
