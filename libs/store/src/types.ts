@@ -87,6 +87,8 @@ export interface PageRequest {
   pageToken?: string;
   /** Upper bound for `pageSize` (default 1000). */
   maxPageSize?: number;
+  /** Page size when `pageSize` is 0 or missing (AIP-158: the server picks; default 50). */
+  defaultPageSize?: number;
 }
 
 export interface Page<T> {

@@ -1,0 +1,710 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { update as mingoUpdate } from 'mingo';
+import { DuplicateKeyError, ImmutableFieldError, InvalidOperationError, SessionMisuseError, StoreError } from '../errors';
+import type { CollectionBackend, RawFindOptions } from '../internal/backend';
+import { resolveIndex } from '../internal/indexes';
+import { ScopedCollection } from '../internal/scoped-collection';
+import { canonical, cloneValue, compareValues, isPlainObject, pathValues, setPath, type Doc } from '../internal/values';
+import { validateTenantId } from '../tenancy';
+import type {
+  BaseDocument,
+  DeleteResult,
+  DocumentStore,
+  Filter,
+  FindOneAndUpdateOptions,
+  IndexSpec,
+  Sort,
+  StoreSession,
+  TenantCollection,
+  TenantScope,
+  TransactionBody,
+  Update,
+  UpdateResult,
+} from '../types';
+import { EmbeddedIndex, queryKeyOf, type Key } from './index-tree';
+import { AsyncLock } from './async-lock';
+import { compileFilter } from './matcher';
+import { compileProjection } from './projection';
+
+/** How the embedded store found the candidates of its last query (what MongoDB's explain() calls the winning plan). */
+export type EmbeddedPlan = { kind: 'id' } | { kind: 'index'; index: string; prefix: number } | { kind: 'scan' };
+
+/** Counters of the embedded store's query work, for tests and benchmarks (like explain() executionStats). */
+export interface EmbeddedStoreStats {
+  /** Selections run (finds, counts, and the matching step of updates and deletes). */
+  queries: number;
+  /** Selections answered through `_id`. */
+  idLookups: number;
+  /** Selections answered through a declared index. */
+  indexLookups: number;
+  /** Selections that had to look at every document of the tenant (or collection). */
+  collectionScans: number;
+  /** Documents tested against a filter. */
+  docsExamined: number;
+  /** The plan of the most recent selection. */
+  lastPlan: EmbeddedPlan | null;
+}
+
+/** One change to undo: the document as it was before (undefined: it did not exist). */
+interface Change {
+  coll: EmbeddedCollection;
+  tenantId: string;
+  id: string;
+  prev: Doc | undefined;
+}
+
+interface UndoEntry {
+  tenantId: string;
+  prev: Doc | undefined;
+}
+
+/** A transaction of the embedded store. */
+export class EmbeddedSession implements StoreSession {
+  readonly backend = 'embedded' as const;
+  /** False once committed or rolled back: the session then refuses every operation. */
+  active = true;
+  /** First version before the transaction of every document it touched, per collection. */
+  readonly undo = new Map<EmbeddedCollection, Map<string, UndoEntry>>();
+
+  constructor(readonly store: EmbeddedDocumentStore) {}
+}
+
+const noHidden: ReadonlyMap<string, UndoEntry> = new Map();
+
+/** The equalities of a filter that an index can serve: top level and inside a top-level $and. */
+function collectEqualities(filter: Filter, out: Map<string, Key[]>): void {
+  for (const field of Object.keys(filter)) {
+    const cond = filter[field];
+    if (field === '$and') {
+      if (Array.isArray(cond)) for (const sub of cond) if (isPlainObject(sub)) collectEqualities(sub, out);
+      continue;
+    }
+    if (field.startsWith('$')) continue;
+    let keys: Key[] | undefined;
+    const k = queryKeyOf(cond);
+    if (k !== undefined) keys = [k];
+    else if (isPlainObject(cond)) {
+      if ('$eq' in cond) {
+        const e = queryKeyOf(cond.$eq);
+        if (e !== undefined) keys = [e];
+      } else if (Array.isArray(cond.$in)) {
+        const list: Key[] = [];
+        let ok = true;
+        for (const v of cond.$in as unknown[]) {
+          const e = queryKeyOf(v);
+          if (e === undefined) {
+            ok = false;
+            break;
+          }
+          list.push(e);
+        }
+        if (ok) keys = list;
+      }
+    }
+    if (keys === undefined) continue;
+    const existing = out.get(field);
+    // Two conditions on one field are ANDed: either one bounds the candidates; keep the narrower.
+    if (existing === undefined || keys.length < existing.length) out.set(field, keys);
+  }
+}
+
+/** The document an upsert starts from: the filter's equalities (top level and in $and). */
+function upsertBase(filter: Filter, base: Doc, assigned: Set<string>): void {
+  const deferred: Filter[] = [];
+  for (const field of Object.keys(filter)) {
+    const cond = filter[field];
+    if (field === '$and') {
+      if (Array.isArray(cond)) for (const sub of cond) if (isPlainObject(sub)) deferred.push(sub);
+      continue;
+    }
+    if (field.startsWith('$')) continue;
+    let value: unknown;
+    if (isPlainObject(cond) && Object.keys(cond).some((k) => k.startsWith('$'))) {
+      if (!('$eq' in cond)) continue;
+      value = cond.$eq;
+    } else value = cond;
+    if (cond instanceof RegExp) continue;
+    if (assigned.has(field)) {
+      throw new InvalidOperationError(`upsert cannot infer the value of ${field}: the filter sets it more than once`);
+    }
+    assigned.add(field);
+    setPath(base, field, cloneValue(value));
+  }
+  for (const sub of deferred) upsertBase(sub, base, assigned);
+}
+
+function sortValue(doc: Doc, field: string, dir: 1 | -1): unknown {
+  const values = pathValues(doc, field);
+  if (values.length === 0) return null;
+  if (values.length === 1) return values[0];
+  // As in MongoDB: an array sorts by its smallest element ascending, its largest descending.
+  let best = values[0];
+  for (let i = 1; i < values.length; i++) {
+    const c = compareValues(values[i], best);
+    if (dir === 1 ? c < 0 : c > 0) best = values[i];
+  }
+  return best;
+}
+
+function sortDocs(docs: Doc[], sort: Array<[string, 1 | -1]>): Doc[] {
+  const keyed = docs.map((doc) => ({ doc, keys: sort.map(([f, d]) => sortValue(doc, f, d)) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < sort.length; i++) {
+      const c = compareValues(a.keys[i], b.keys[i]);
+      if (c !== 0) return (sort[i] as [string, 1 | -1])[1] === 1 ? c : -c;
+    }
+    return 0;
+  });
+  return keyed.map((k) => k.doc);
+}
+
+function hasPositional(update: Update): boolean {
+  for (const op of Object.keys(update)) {
+    const fields = update[op];
+    if (!isPlainObject(fields)) continue;
+    for (const path of Object.keys(fields)) if (path.endsWith('.$') || path.includes('.$.')) return true;
+  }
+  return false;
+}
+
+/** An update split into what applies on insert only and the rest. */
+interface PreparedUpdate {
+  onInsert: Record<string, unknown> | undefined;
+  modifier: Update | undefined;
+  positional: boolean;
+}
+
+function prepareUpdate(update: Update): PreparedUpdate {
+  let onInsert: Record<string, unknown> | undefined;
+  let modifier: Update | undefined;
+  for (const op of Object.keys(update)) {
+    if (op === '$setOnInsert') onInsert = update[op] as Record<string, unknown>;
+    else (modifier ??= {})[op] = update[op];
+  }
+  return { onInsert, modifier, positional: modifier !== undefined && hasPositional(modifier) };
+}
+
+function applyModifier(doc: Doc, modifier: Update, condition: Filter | undefined): string[] {
+  try {
+    return mingoUpdate(doc, modifier as Parameters<typeof mingoUpdate>[1], undefined, condition, { cloneMode: 'deep' });
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    throw new InvalidOperationError(`invalid update: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function rootsOf(paths: readonly string[]): Set<string> {
+  const roots = new Set<string>();
+  for (const p of paths) {
+    const dot = p.indexOf('.');
+    roots.add(dot < 0 ? p : p.slice(0, dot));
+  }
+  return roots;
+}
+
+/** One collection of the embedded store: documents per tenant, and the indexes over them. */
+export class EmbeddedCollection implements CollectionBackend {
+  /** tenantId -> _id -> stored document. Stored documents are never mutated: a write swaps in a new object. */
+  private readonly tenants = new Map<string, Map<string, Doc>>();
+  readonly indexes: EmbeddedIndex[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly store: EmbeddedDocumentStore,
+  ) {}
+
+  // ---- index declaration -------------------------------------------------------------------
+
+  addIndex(spec: IndexSpec): void {
+    const r = resolveIndex(this.name, spec);
+    const same = (i: EmbeddedIndex) =>
+      i.fields.length === r.fields.length && i.fields.every((f, n) => f === r.fields[n] && i.directions[n] === r.directions[n]) && i.unique === r.unique && i.sparse === r.sparse;
+    const byName = this.indexes.find((i) => i.name === r.name);
+    if (byName !== undefined) {
+      if (same(byName)) return;
+      throw new InvalidOperationError(`index ${r.name} of ${this.name} exists with other keys or options`);
+    }
+    if (this.indexes.some((i) => i.fields.length === r.fields.length && i.fields.every((f, n) => f === r.fields[n] && i.directions[n] === r.directions[n]))) {
+      throw new InvalidOperationError(`an index with the keys of ${r.name} exists on ${this.name} under another name`);
+    }
+    const index = new EmbeddedIndex(this.name, r.name, r.fields, r.directions, r.unique, r.sparse);
+    for (const [tenantId, docs] of this.tenants) {
+      for (const [id, doc] of docs) {
+        const keys = index.keysOf(doc);
+        index.check(tenantId, keys, id);
+        index.add(tenantId, keys, id);
+      }
+    }
+    this.indexes.push(index);
+  }
+
+  // ---- low-level state ---------------------------------------------------------------------
+
+  /** Number of stored documents (all tenants). */
+  get size(): number {
+    let n = 0;
+    for (const docs of this.tenants.values()) n += docs.size;
+    return n;
+  }
+
+  private ownerOf(id: string): string | undefined {
+    for (const [tenantId, docs] of this.tenants) if (docs.has(id)) return tenantId;
+    return undefined;
+  }
+
+  /** Swaps the stored version of a document (undefined: deleted), keeping every index in step. Checks unique indexes before changing anything. */
+  private put(tenantId: string, id: string, next: Doc | undefined, prev: Doc | undefined, changedRoots: ReadonlySet<string> | null, log: Change[]): void {
+    const n = this.indexes.length;
+    const oldKeys: Array<Key[][] | null> = new Array<Key[][] | null>(n);
+    const newKeys: Array<Key[][] | null> = new Array<Key[][] | null>(n);
+    const affected: boolean[] = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) {
+      const index = this.indexes[i] as EmbeddedIndex;
+      if (prev !== undefined && next !== undefined && changedRoots !== null && !index.touches(changedRoots)) {
+        affected[i] = false;
+        continue;
+      }
+      affected[i] = true;
+      oldKeys[i] = prev === undefined ? null : index.keysOf(prev);
+      const keys = next === undefined ? null : index.keysOf(next);
+      newKeys[i] = keys;
+      if (keys !== null) index.check(tenantId, keys, id);
+    }
+    for (let i = 0; i < n; i++) {
+      if (!affected[i]) continue;
+      const index = this.indexes[i] as EmbeddedIndex;
+      index.remove(tenantId, oldKeys[i] ?? null, id);
+      index.add(tenantId, newKeys[i] ?? null, id);
+    }
+    let docs = this.tenants.get(tenantId);
+    if (next !== undefined) {
+      if (docs === undefined) {
+        docs = new Map();
+        this.tenants.set(tenantId, docs);
+      }
+      docs.set(id, next);
+    } else docs?.delete(id);
+    log.push({ coll: this, tenantId, id, prev });
+  }
+
+  /** Puts back an earlier version without checks (the earlier state was consistent). */
+  restore(tenantId: string, id: string, prev: Doc | undefined): void {
+    let docs = this.tenants.get(tenantId);
+    const current = docs?.get(id);
+    for (const index of this.indexes) {
+      if (current !== undefined) index.remove(tenantId, index.keysOf(current), id);
+      if (prev !== undefined) index.add(tenantId, index.keysOf(prev), id);
+    }
+    if (prev !== undefined) {
+      if (docs === undefined) {
+        docs = new Map();
+        this.tenants.set(tenantId, docs);
+      }
+      docs.set(id, prev);
+    } else docs?.delete(id);
+  }
+
+  private insertChecked(doc: Doc, log: Change[]): void {
+    const id = doc._id;
+    if (typeof id !== 'string' || id.length === 0) throw new InvalidOperationError('_id must be a non-empty string');
+    const tenantId = validateTenantId(doc.tenantId);
+    if (this.ownerOf(id) !== undefined) throw new DuplicateKeyError(this.name, '_id_', ['_id']);
+    this.put(tenantId, id, doc, undefined, null, log);
+  }
+
+  // ---- selection ---------------------------------------------------------------------------
+
+  /**
+   * The stored documents matching `filter`, in order, after skip and limit. `reader` is the
+   * transaction reading (null: none): a reader outside the running transaction sees the committed
+   * version of the documents that transaction changed (read committed, no dirty reads).
+   */
+  select(filter: Filter, reader: EmbeddedSession | null, options: { sort?: Sort | undefined; skip?: number | undefined; limit?: number | undefined }): Doc[] {
+    const stats = this.store.statsData;
+    stats.queries++;
+    const matches = compileFilter(filter);
+    const eq = new Map<string, Key[]>();
+    collectEqualities(filter, eq);
+    const active = this.store.activeTransaction;
+    const hidden = active !== null && active !== reader ? (active.undo.get(this) ?? noHidden) : noHidden;
+    const sort = options.sort === undefined ? [] : (Object.entries(options.sort) as Array<[string, 1 | -1]>);
+    const skip = options.skip !== undefined && options.skip > 0 ? Math.floor(options.skip) : 0;
+    const limit = options.limit !== undefined && options.limit > 0 ? Math.floor(options.limit) : Number.POSITIVE_INFINITY;
+    const enough = sort.length === 0 ? skip + limit : Number.POSITIVE_INFINITY;
+    const out: Doc[] = [];
+    const tenantKeys = eq.get('tenantId');
+    const tenantIds: string[] | null = tenantKeys === undefined ? null : (tenantKeys.filter((k) => typeof k === 'string') as string[]);
+    let seen: Set<string> | null = hidden.size > 0 ? new Set() : null;
+
+    const visit = (tenantId: string, id: string, current: Doc | undefined): boolean => {
+      if (seen !== null) {
+        if (seen.has(id)) return false;
+        seen.add(id);
+      }
+      let doc = current;
+      if (hidden.size > 0) {
+        const entry = hidden.get(id);
+        if (entry !== undefined) doc = entry.prev;
+      }
+      if (doc === undefined) return false;
+      stats.docsExamined++;
+      if (matches(doc)) {
+        out.push(doc);
+        if (out.length >= enough) return true;
+      }
+      return false;
+    };
+
+    const idKeys = eq.get('_id');
+    let stopped = false;
+    if (idKeys !== undefined) {
+      stats.idLookups++;
+      stats.lastPlan = { kind: 'id' };
+      const ids = idKeys.length === 1 ? idKeys : [...new Set(idKeys)];
+      for (const id of ids) {
+        if (typeof id !== 'string') continue;
+        const entry = hidden.get(id);
+        if (entry !== undefined) {
+          if (tenantIds === null || tenantIds.includes(entry.tenantId)) stopped = visit(entry.tenantId, id, undefined);
+        } else if (tenantIds !== null) {
+          for (const t of tenantIds) {
+            const doc = this.tenants.get(t)?.get(id);
+            if (doc !== undefined) {
+              stopped = visit(t, id, doc);
+              break;
+            }
+          }
+        } else {
+          const t = this.ownerOf(id);
+          if (t !== undefined) stopped = visit(t, id, this.tenants.get(t)?.get(id));
+        }
+        if (stopped) break;
+      }
+    } else {
+      let best: EmbeddedIndex | undefined;
+      let bestPrefix = 0;
+      for (const index of this.indexes) {
+        let p = 0;
+        while (p < index.fields.length && eq.has(index.fields[p] as string)) p++;
+        const better = p > bestPrefix || (p === bestPrefix && p > 0 && best !== undefined && index.unique && p === index.fields.length && !best.unique);
+        if (better) {
+          best = index;
+          bestPrefix = p;
+        }
+      }
+      if (best !== undefined) {
+        stats.indexLookups++;
+        stats.lastPlan = { kind: 'index', index: best.name, prefix: bestPrefix };
+        const prefix = best.fields.slice(0, bestPrefix).map((f) => eq.get(f) as Key[]);
+        // One key per field over all the fields reaches one leaf, whose ids are distinct; any
+        // other lookup may meet a document twice (multikey, $in).
+        if (seen === null && !(bestPrefix === best.fields.length && prefix.every((k) => k.length === 1) && (tenantIds === null || tenantIds.length <= 1))) seen = new Set();
+        stopped = best.lookup(tenantIds, prefix, (t, id) => visit(t, id, this.tenants.get(t)?.get(id)));
+      } else {
+        stats.collectionScans++;
+        stats.lastPlan = { kind: 'scan' };
+        for (const t of tenantIds ?? [...this.tenants.keys()]) {
+          const docs = this.tenants.get(t);
+          if (docs === undefined) continue;
+          for (const [id, doc] of docs) {
+            if (visit(t, id, doc)) {
+              stopped = true;
+              break;
+            }
+          }
+          if (stopped) break;
+        }
+      }
+      // Documents the running transaction changed so that they left these candidates: their
+      // committed versions may still match.
+      if (!stopped && hidden.size > 0) {
+        for (const [id, entry] of hidden) {
+          if (entry.prev === undefined || (tenantIds !== null && !tenantIds.includes(entry.tenantId))) continue;
+          if (visit(entry.tenantId, id, undefined)) break;
+        }
+      }
+    }
+    const ordered = sort.length > 0 ? sortDocs(out, sort) : out;
+    if (skip === 0 && ordered.length <= limit) return ordered;
+    return ordered.slice(skip, skip + limit);
+  }
+
+  // ---- CollectionBackend -------------------------------------------------------------------
+
+  insertMany(docs: Doc[], session?: StoreSession): Promise<void> {
+    return this.store.write(session, (log) => {
+      for (const doc of docs) this.insertChecked(cloneValue(doc), log);
+    });
+  }
+
+  find(filter: Filter, options: RawFindOptions): Promise<Doc[]> {
+    try {
+      const reader = this.store.resolveSession(options.session);
+      const project = compileProjection(options.projection);
+      const docs = this.select(filter, reader, options);
+      const out = new Array<Doc>(docs.length);
+      for (let i = 0; i < docs.length; i++) out[i] = project(docs[i] as Doc);
+      return Promise.resolve(out);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  countDocuments(filter: Filter, session?: StoreSession): Promise<number> {
+    try {
+      const reader = this.store.resolveSession(session);
+      const keys = Object.keys(filter);
+      const active = this.store.activeTransaction;
+      if (keys.length === 1 && keys[0] === 'tenantId' && typeof filter.tenantId === 'string' && (active === null || active === reader || !active.undo.has(this))) {
+        return Promise.resolve(this.tenants.get(filter.tenantId)?.size ?? 0);
+      }
+      return Promise.resolve(this.select(filter, reader, {}).length);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private upsertInsert(filter: Filter, prepared: PreparedUpdate, log: Change[]): Doc {
+    const doc: Doc = {};
+    upsertBase(filter, doc, new Set());
+    if (prepared.onInsert !== undefined) for (const path of Object.keys(prepared.onInsert)) setPath(doc, path, cloneValue(prepared.onInsert[path]));
+    if (prepared.modifier !== undefined) applyModifier(doc, prepared.modifier, undefined);
+    // _id first, as MongoDB stores it.
+    const ordered: Doc = { _id: doc._id, ...doc };
+    this.insertChecked(ordered, log);
+    return ordered;
+  }
+
+  /** Applies the update to a copy of `prev`; returns the new version, or null when nothing changed. */
+  private updateDoc(prev: Doc, prepared: PreparedUpdate, filter: Filter, log: Change[]): Doc | null {
+    if (prepared.modifier === undefined) return null;
+    const next = cloneValue(prev);
+    const changed = applyModifier(next, prepared.modifier, prepared.positional ? filter : undefined);
+    if (changed.length === 0) return null;
+    if (next._id !== prev._id) throw new ImmutableFieldError('_id');
+    if (next.tenantId !== prev.tenantId) throw new ImmutableFieldError('tenantId');
+    this.put(prev.tenantId as string, prev._id as string, next, prev, rootsOf(changed), log);
+    return next;
+  }
+
+  update(filter: Filter, update: Update, options: { multi: boolean; upsert: boolean; session?: StoreSession }): Promise<UpdateResult> {
+    return this.store.write(options.session, (log, txn) => {
+      const prepared = prepareUpdate(update);
+      const matched = this.select(filter, txn, { limit: options.multi ? undefined : 1 });
+      if (matched.length === 0) {
+        if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
+        const doc = this.upsertInsert(filter, prepared, log);
+        return { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id as string };
+      }
+      let modified = 0;
+      for (const prev of matched) if (this.updateDoc(prev, prepared, filter, log) !== null) modified++;
+      return { matchedCount: matched.length, modifiedCount: modified, upsertedId: null };
+    });
+  }
+
+  replaceOne(filter: Filter, doc: Doc, options: { upsert: boolean; session?: StoreSession }): Promise<UpdateResult> {
+    return this.store.write(options.session, (log, txn) => {
+      const [prev] = this.select(filter, txn, { limit: 1 });
+      if (prev === undefined) {
+        if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
+        const inserted = cloneValue(doc);
+        this.insertChecked({ _id: inserted._id, ...inserted }, log);
+        return { matchedCount: 0, modifiedCount: 0, upsertedId: inserted._id as string };
+      }
+      const body = cloneValue(doc);
+      if (body._id !== undefined && body._id !== prev._id) throw new ImmutableFieldError('_id');
+      if (body.tenantId !== prev.tenantId) throw new ImmutableFieldError('tenantId');
+      const next: Doc = { ...body, _id: prev._id };
+      const ordered: Doc = { _id: prev._id, ...next };
+      if (canonical(prev, false) === canonical(ordered, false)) return { matchedCount: 1, modifiedCount: 0, upsertedId: null };
+      this.put(prev.tenantId as string, prev._id as string, ordered, prev, null, log);
+      return { matchedCount: 1, modifiedCount: 1, upsertedId: null };
+    });
+  }
+
+  findOneAndUpdate(filter: Filter, update: Update, options: FindOneAndUpdateOptions): Promise<Doc | null> {
+    return this.store.write(options.session, (log, txn) => {
+      const project = compileProjection(options.projection);
+      const prepared = prepareUpdate(update);
+      const [prev] = this.select(filter, txn, { sort: options.sort, limit: 1 });
+      const after = options.returnDocument !== 'before';
+      if (prev === undefined) {
+        if (options.upsert !== true) return null;
+        const inserted = this.upsertInsert(filter, prepared, log);
+        return after ? project(inserted) : null;
+      }
+      const next = this.updateDoc(prev, prepared, filter, log);
+      return project(after && next !== null ? next : prev);
+    });
+  }
+
+  findOneAndDelete(filter: Filter, options: { sort?: Sort; session?: StoreSession }): Promise<Doc | null> {
+    return this.store.write(options.session, (log, txn) => {
+      const [prev] = this.select(filter, txn, { sort: options.sort, limit: 1 });
+      if (prev === undefined) return null;
+      this.put(prev.tenantId as string, prev._id as string, undefined, prev, null, log);
+      return cloneValue(prev);
+    });
+  }
+
+  delete(filter: Filter, options: { multi: boolean; session?: StoreSession }): Promise<DeleteResult> {
+    return this.store.write(options.session, (log, txn) => {
+      const matched = this.select(filter, txn, { limit: options.multi ? undefined : 1 });
+      for (const prev of matched) this.put(prev.tenantId as string, prev._id as string, undefined, prev, null, log);
+      return { deletedCount: matched.length };
+    });
+  }
+}
+
+/**
+ * The embedded document store: in process, MongoDB query and update semantics (mingo), real
+ * unique and compound indexes (tenant first) answering equality and `$in` lookups without a scan,
+ * and transactions that are atomic (an undo log of the versions they replaced), roll back on
+ * error, and are isolated: writers are serialized by one lock (a write outside a transaction waits
+ * for the running one), and readers outside a transaction see only committed versions.
+ *
+ * Stored documents are never handed out or mutated in place: every read returns a copy and every
+ * write stores a new object, which is also what makes the undo log cheap (it keeps references).
+ */
+export class EmbeddedDocumentStore implements DocumentStore {
+  readonly backend = 'embedded' as const;
+  private readonly collections = new Map<string, EmbeddedCollection>();
+  private readonly lock = new AsyncLock();
+  private readonly current = new AsyncLocalStorage<EmbeddedSession>();
+  /** The transaction holding the write lock, if any. */
+  activeTransaction: EmbeddedSession | null = null;
+  /** Live counters; read them through `stats()`. */
+  readonly statsData: EmbeddedStoreStats = { queries: 0, idLookups: 0, indexLookups: 0, collectionScans: 0, docsExamined: 0, lastPlan: null };
+
+  /** A copy of the query counters. */
+  stats(): EmbeddedStoreStats {
+    return { ...this.statsData };
+  }
+
+  resetStats(): void {
+    Object.assign(this.statsData, { queries: 0, idLookups: 0, indexLookups: 0, collectionScans: 0, docsExamined: 0, lastPlan: null });
+  }
+
+  /** The collection backend (created on first use, like MongoDB). */
+  backendCollection(name: string): EmbeddedCollection {
+    let coll = this.collections.get(name);
+    if (coll === undefined) {
+      if (name.length === 0 || name.includes('$') || name.includes('\u0000')) throw new InvalidOperationError('invalid collection name');
+      coll = new EmbeddedCollection(name, this);
+      this.collections.set(name, coll);
+    }
+    return coll;
+  }
+
+  defineCollection(name: string, indexes: readonly IndexSpec[]): Promise<void> {
+    try {
+      const coll = this.backendCollection(name);
+      for (const spec of indexes) coll.addIndex(spec);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  forTenant(tenantId: string): TenantScope {
+    const id = validateTenantId(tenantId);
+    return {
+      tenantId: id,
+      collection: <T extends BaseDocument>(name: string): TenantCollection<T> => new ScopedCollection<T>(this.backendCollection(name), id),
+    };
+  }
+
+  unscoped<T extends BaseDocument>(name: string): TenantCollection<T> {
+    return new ScopedCollection<T>(this.backendCollection(name), null);
+  }
+
+  /** The transaction a session stands for, checking it belongs to this store and is still running. */
+  resolveSession(session: StoreSession | undefined): EmbeddedSession | null {
+    if (session === undefined) return null;
+    if (!(session instanceof EmbeddedSession) || session.store !== this) throw new SessionMisuseError('the session belongs to another store');
+    if (!session.active) throw new SessionMisuseError('the session is used after its transaction ended');
+    return session;
+  }
+
+  /**
+   * Runs one write: inside the given transaction, or alone (waiting for a running transaction
+   * to finish). The write itself is synchronous, so it is atomic: on error its own changes are
+   * undone before the error propagates.
+   */
+  write<R>(session: StoreSession | undefined, fn: (log: Change[], txn: EmbeddedSession | null) => R): Promise<R> {
+    let txn: EmbeddedSession | null;
+    try {
+      txn = this.resolveSession(session);
+      if (txn !== null || !this.lock.locked) return Promise.resolve(this.runWrite(txn, fn));
+      const running = this.current.getStore();
+      if (running !== undefined && running.store === this && running.active) {
+        throw new SessionMisuseError('a write inside a transaction must pass { session }: without it, it would wait for its own transaction');
+      }
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.lock.acquire().then(() => {
+      try {
+        return this.runWrite(null, fn);
+      } finally {
+        this.lock.release();
+      }
+    });
+  }
+
+  private runWrite<R>(txn: EmbeddedSession | null, fn: (log: Change[], txn: EmbeddedSession | null) => R): R {
+    const log: Change[] = [];
+    let result: R;
+    try {
+      result = fn(log, txn);
+    } catch (err) {
+      for (let i = log.length - 1; i >= 0; i--) {
+        const c = log[i] as Change;
+        c.coll.restore(c.tenantId, c.id, c.prev);
+      }
+      throw err;
+    }
+    if (txn !== null) {
+      for (const c of log) {
+        let entries = txn.undo.get(c.coll);
+        if (entries === undefined) {
+          entries = new Map();
+          txn.undo.set(c.coll, entries);
+        }
+        if (!entries.has(c.id)) entries.set(c.id, { tenantId: c.tenantId, prev: c.prev });
+      }
+    }
+    return result;
+  }
+
+  async withTransaction<R>(body: TransactionBody<R>): Promise<R> {
+    const running = this.current.getStore();
+    // Nested use joins the running transaction (one commit, one rollback).
+    if (running !== undefined && running.store === this && running.active) return body(running);
+    await this.lock.acquire();
+    const txn = new EmbeddedSession(this);
+    this.activeTransaction = txn;
+    try {
+      const result = await this.current.run(txn, body, txn);
+      txn.active = false;
+      return result;
+    } catch (err) {
+      txn.active = false;
+      for (const [coll, entries] of txn.undo) for (const [id, entry] of entries) coll.restore(entry.tenantId, id, entry.prev);
+      throw err;
+    } finally {
+      txn.active = false;
+      this.activeTransaction = null;
+      this.lock.release();
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Creates an embedded (in-process, in-memory) document store. */
+export function createEmbeddedStore(): EmbeddedDocumentStore {
+  return new EmbeddedDocumentStore();
+}

@@ -1,0 +1,228 @@
+import { DuplicateKeyError, InvalidOperationError } from '../errors';
+import { canonical, pathValues, type Doc } from '../internal/values';
+
+/** One component of an index key: primitives as they are, other values encoded to strings. */
+export type Key = string | number | boolean | symbol;
+
+/** The key of null and of a missing field (MongoDB indexes both as null). */
+export const NULL_KEY: unique symbol = Symbol('null');
+
+/** Prefix of encoded non-primitive keys; a stored string starting with it could only cause a false candidate, which the filter then drops. */
+const TAG = '\u0000';
+
+/** The index key of one value found in a document. */
+export function keyOf(v: unknown): Key {
+  if (v === null || v === undefined) return NULL_KEY;
+  switch (typeof v) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return v;
+    default:
+      break;
+  }
+  if (v instanceof Date) return `${TAG}D${v.getTime()}`;
+  return `${TAG}O${canonical(v, false) ?? String(v)}`;
+}
+
+/** The index key of a query value, or undefined when the value cannot be looked up by key (null, arrays, objects, regular expressions). */
+export function queryKeyOf(v: unknown): Key | undefined {
+  switch (typeof v) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return v;
+    default:
+      return v instanceof Date ? `${TAG}D${v.getTime()}` : undefined;
+  }
+}
+
+/** At most this many keys per document and index (the product of multikey fields). */
+const MAX_KEYS_PER_DOCUMENT = 10_000;
+
+/** Leaf of the tree: one id (the common case, and always for unique indexes) or several. */
+type Leaf = string | Set<string>;
+// Inner levels are maps of maps; the last level maps a key to a leaf.
+type Level = Map<Key, unknown>;
+
+/**
+ * An in-memory index over `tenantId` then the declared fields: a tree of maps, one level per
+ * field, so that an equality on a prefix of the fields (the tenant first) is a few hash lookups,
+ * and an equality on all of them reaches the ids directly. Array values make one key per element
+ * (multikey), as in MongoDB.
+ */
+export class EmbeddedIndex {
+  /** tenantId -> level of the first field -> ... -> leaf. */
+  private readonly root = new Map<string, Level>();
+
+  constructor(
+    readonly collection: string,
+    readonly name: string,
+    /** Declared fields (without the leading tenantId). */
+    readonly fields: readonly string[],
+    readonly directions: readonly (1 | -1)[],
+    readonly unique: boolean,
+    readonly sparse: boolean,
+  ) {}
+
+  /** True when a change of these top-level fields may change this index's keys. */
+  touches(changedRoots: ReadonlySet<string>): boolean {
+    for (const f of this.fields) {
+      const dot = f.indexOf('.');
+      if (changedRoots.has(dot < 0 ? f : f.slice(0, dot))) return true;
+    }
+    return false;
+  }
+
+  /** The keys of a document (tuples of one key per field); null when the index leaves it out (sparse, a field missing). */
+  keysOf(doc: Doc): Key[][] | null {
+    const perField: Key[][] = [];
+    let total = 1;
+    for (const field of this.fields) {
+      const values = pathValues(doc, field);
+      if (values.length === 0) {
+        if (this.sparse) return null;
+        perField.push([NULL_KEY]);
+        continue;
+      }
+      let keys: Key[];
+      if (values.length === 1) {
+        keys = [keyOf(values[0])];
+      } else {
+        keys = [...new Set(values.map(keyOf))];
+      }
+      total *= keys.length;
+      if (total > MAX_KEYS_PER_DOCUMENT) throw new InvalidOperationError(`index ${this.name} of ${this.collection}: a document makes more than ${MAX_KEYS_PER_DOCUMENT} keys`);
+      perField.push(keys);
+    }
+    if (total === 1) return [perField.map((k) => k[0] as Key)];
+    let tuples: Key[][] = [[]];
+    for (const keys of perField) {
+      const next: Key[][] = [];
+      for (const t of tuples) for (const k of keys) next.push([...t, k]);
+      tuples = next;
+    }
+    return tuples;
+  }
+
+  /** Throws DuplicateKeyError if a unique key of `tuples` belongs to another document. */
+  check(tenantId: string, tuples: Key[][] | null, id: string): void {
+    if (!this.unique || tuples === null) return;
+    const top = this.root.get(tenantId);
+    if (top === undefined) return;
+    for (const tuple of tuples) {
+      const leaf = this.leaf(top, tuple);
+      if (leaf === undefined) continue;
+      if (typeof leaf === 'string' ? leaf !== id : leaf.size > 1 || !leaf.has(id)) {
+        throw new DuplicateKeyError(this.collection, this.name, this.fields);
+      }
+    }
+  }
+
+  private leaf(top: Level, tuple: readonly Key[]): Leaf | undefined {
+    let level: Level = top;
+    const last = tuple.length - 1;
+    for (let i = 0; i < last; i++) {
+      const next = level.get(tuple[i] as Key) as Level | undefined;
+      if (next === undefined) return undefined;
+      level = next;
+    }
+    return level.get(tuple[last] as Key) as Leaf | undefined;
+  }
+
+  add(tenantId: string, tuples: Key[][] | null, id: string): void {
+    if (tuples === null) return;
+    let top = this.root.get(tenantId);
+    if (top === undefined) {
+      top = new Map();
+      this.root.set(tenantId, top);
+    }
+    for (const tuple of tuples) {
+      let level: Level = top;
+      const last = tuple.length - 1;
+      for (let i = 0; i < last; i++) {
+        const k = tuple[i] as Key;
+        let next = level.get(k) as Level | undefined;
+        if (next === undefined) {
+          next = new Map();
+          level.set(k, next);
+        }
+        level = next;
+      }
+      const k = tuple[last] as Key;
+      const existing = level.get(k) as Leaf | undefined;
+      if (existing === undefined) level.set(k, id);
+      else if (typeof existing === 'string') {
+        if (existing !== id) level.set(k, new Set([existing, id]));
+      } else existing.add(id);
+    }
+  }
+
+  remove(tenantId: string, tuples: Key[][] | null, id: string): void {
+    if (tuples === null) return;
+    const top = this.root.get(tenantId);
+    if (top === undefined) return;
+    const path: Level[] = [];
+    for (const tuple of tuples) {
+      path.length = 0;
+      let level: Level | undefined = top;
+      const last = tuple.length - 1;
+      for (let i = 0; i < last && level !== undefined; i++) {
+        path.push(level);
+        level = level.get(tuple[i] as Key) as Level | undefined;
+      }
+      if (level === undefined) continue;
+      const k = tuple[last] as Key;
+      const existing = level.get(k) as Leaf | undefined;
+      if (existing === undefined) continue;
+      if (typeof existing === 'string') {
+        if (existing === id) level.delete(k);
+      } else {
+        existing.delete(id);
+        if (existing.size === 1) level.set(k, existing.values().next().value as string);
+        else if (existing.size === 0) level.delete(k);
+      }
+      // Prune emptied levels so that removed keys leave no memory behind.
+      for (let i = path.length - 1; i >= 0 && level.size === 0; i--) {
+        const parent = path[i] as Level;
+        parent.delete(tuple[i] as Key);
+        level = parent;
+      }
+    }
+    if (top.size === 0) this.root.delete(tenantId);
+  }
+
+  /**
+   * Visits the (tenant, id) pairs whose keys start with `prefix` (one list of alternative keys per
+   * leading field; `$in` gives several). `tenants` null means every tenant (used by unscoped
+   * infrastructure queries). Returns the number of index entries looked at; stops early when
+   * `visit` returns true.
+   */
+  lookup(tenants: readonly string[] | null, prefix: readonly (readonly Key[])[], visit: (tenantId: string, id: string) => boolean): boolean {
+    const tenantIds = tenants ?? [...this.root.keys()];
+    for (const tenantId of tenantIds) {
+      const top = this.root.get(tenantId);
+      if (top !== undefined && this.descend(tenantId, top, prefix, 0, visit)) return true;
+    }
+    return false;
+  }
+
+  private descend(tenantId: string, node: unknown, prefix: readonly (readonly Key[])[], depth: number, visit: (tenantId: string, id: string) => boolean): boolean {
+    if (depth === this.fields.length) {
+      const leaf = node as Leaf;
+      if (typeof leaf === 'string') return visit(tenantId, leaf);
+      for (const id of leaf) if (visit(tenantId, id)) return true;
+      return false;
+    }
+    const level = node as Level;
+    if (depth < prefix.length) {
+      for (const k of prefix[depth] as readonly Key[]) {
+        const child = level.get(k);
+        if (child !== undefined && this.descend(tenantId, child, prefix, depth + 1, visit)) return true;
+      }
+      return false;
+    }
+    for (const child of level.values()) if (this.descend(tenantId, child, prefix, depth + 1, visit)) return true;
+    return false;
+  }
+}

@@ -1,0 +1,31 @@
+import { InvalidOperationError } from '../errors';
+import type { IndexSpec } from '../types';
+
+/** An index as both backends create it: `tenantId` first, then the declared fields. */
+export interface ResolvedIndex {
+  readonly name: string;
+  /** Declared fields, without tenantId. */
+  readonly fields: readonly string[];
+  readonly directions: readonly (1 | -1)[];
+  readonly unique: boolean;
+  readonly sparse: boolean;
+}
+
+/** Validates an index declaration and names it as MongoDB would (`tenantId_1_email_1`). */
+export function resolveIndex(collection: string, spec: IndexSpec): ResolvedIndex {
+  const entries = Object.entries(spec.key);
+  if (entries.length === 0) throw new InvalidOperationError(`an index of ${collection} has no fields`);
+  for (const [field, dir] of entries) {
+    if (field === 'tenantId' || field.startsWith('tenantId.')) throw new InvalidOperationError(`index of ${collection}: tenantId is added by the store, do not declare it`);
+    if (field === '' || field.startsWith('$') || field.split('.').some((p) => p === '')) throw new InvalidOperationError(`index of ${collection}: invalid field name`);
+    if (dir !== 1 && dir !== -1) throw new InvalidOperationError(`index of ${collection}: direction of ${field} must be 1 or -1`);
+  }
+  const name = spec.name ?? ['tenantId_1', ...entries.map(([f, d]) => `${f}_${d}`)].join('_');
+  return {
+    name,
+    fields: entries.map(([f]) => f),
+    directions: entries.map(([, d]) => d),
+    unique: spec.unique === true,
+    sparse: spec.sparse === true,
+  };
+}
