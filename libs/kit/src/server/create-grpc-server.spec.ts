@@ -1,16 +1,8 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { testingV1 } from '@continuum/contracts';
 import { decodeStatusDetails } from '../errors/status-details';
 import { echoRequest, startEcho, type EchoFixture } from '../echo/echo-fixture.test-util';
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failure } from './test-helpers.test-util';
 
 describe('createGrpcServer: errors', () => {
   let echo: EchoFixture;

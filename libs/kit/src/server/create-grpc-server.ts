@@ -126,16 +126,20 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         health.setServing(false);
         logger.info({ in_flight: tracker.size, grace_ms: graceMs }, 'gRPC server shutting down');
         if (shutdownOptions.drainDelayMs) await delay(shutdownOptions.drainDelayMs);
-        // tryShutdown stops accepting (GOAWAY, so clients reconnect elsewhere) and lets calls in
-        // flight run. We wait on our own tracker rather than its callback: health watches and
-        // reflection streams never end by themselves and must not hold the shutdown.
-        server.tryShutdown(() => undefined);
-        const finished = await Promise.race([tracker.idle().then(() => true), delay(graceMs).then(() => false)]);
-        if (!finished) {
+        const graceEnds = Date.now() + graceMs;
+        // tryShutdown refuses new calls (GOAWAY, so clients reconnect elsewhere), lets the calls in
+        // flight finish and flush, and reports when every connection has closed.
+        const closed = new Promise<boolean>((resolve) => server.tryShutdown(() => resolve(true)));
+        const idle = await Promise.race([tracker.idle().then(() => true), delay(graceMs).then(() => false)]);
+        if (idle) {
+          // Only health watches (and stray reflection streams) can be left: end them.
+          health.endWatches();
+          await Promise.race([closed, delay(Math.max(0, graceEnds - Date.now()))]);
+        } else {
           logger.warn({ in_flight: tracker.size }, 'grace period over; cancelling calls in flight');
           tracker.abortAll(new UnavailableError('SHUTTING_DOWN', 'server is shutting down'));
           // Give the cancelled handlers a moment to send their UNAVAILABLE before the sockets close.
-          await Promise.race([tracker.idle(), delay(100)]);
+          await Promise.race([closed, delay(100)]);
         }
         server.forceShutdown();
         logger.info('gRPC server stopped');
