@@ -3,6 +3,32 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+const depConstraints = [
+  // Generated API code depends on nothing of ours.
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+  // Runtime libraries: the kit, the store and the event bus.
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib'] },
+  // Test fixtures may use every library, never an app.
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib'] },
+  // A service reaches other services only through contracts and events: never another app.
+  { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testing'] },
+  // The all-in-one process composes the services in one process: the one place that
+  // imports them (through each service's index.ts).
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:service'] },
+  // The CLI talks to a running platform through generated clients only.
+  { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib'] },
+  // Scenario tests start the platform as processes and talk to it through clients.
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testing'] },
+  // Benchmarks drive services through clients; they may start them in process.
+  { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testing', 'type:service'] },
+];
+
+// Tests of a library may use the shared fixtures of libs/testing (the nats-server fixture,
+// waitFor, test tenants); the library's own code may not.
+const testDepConstraints = depConstraints.map((c) =>
+  c.sourceTag === 'type:lib' ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] } : c,
+);
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -26,27 +52,15 @@ export default [
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          depConstraints: [
-            // Generated API code depends on nothing of ours.
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
-            // Runtime libraries: the kit, the store and the event bus.
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib'] },
-            // Test fixtures may use every library, never an app.
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib'] },
-            // A service reaches other services only through contracts and events: never another app.
-            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testing'] },
-            // The all-in-one process composes the services in one process: the one place that
-            // imports them (through each service's index.ts).
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:service'] },
-            // The CLI talks to a running platform through generated clients only.
-            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib'] },
-            // Scenario tests start the platform as processes and talk to it through clients.
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testing'] },
-            // Benchmarks drive services through clients; they may start them in process.
-            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testing', 'type:service'] },
-          ],
+          depConstraints,
         },
       ],
+    },
+  },
+  {
+    files: ['libs/*/src/**/*.spec.ts', 'libs/*/src/**/*.test-util.ts', 'libs/*/test/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: testDepConstraints }],
     },
   },
   {

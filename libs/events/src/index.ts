@@ -1,1 +1,53 @@
-export {};
+/**
+ * @continuum/events: the event bus port (JetStream and in-process adapters with one contract),
+ * event type declarations and envelopes, the transactional outbox and its relay, inbox consumers,
+ * and trace propagation across the bus. Subject scheme and ordering guarantee: see subjects.ts and
+ * consumer-runner.ts (and README.md).
+ */
+export type {
+  EventEnvelope,
+  PayloadCodec,
+  EventType,
+  NewEvent,
+  DeliveredEvent,
+  HandlerOutcome,
+  ConsumerSpec,
+  DeadLetter,
+  Subscription,
+  EventBus,
+  Outbox,
+  InboxHandler,
+} from './types';
+export {
+  defineEvent,
+  eventTypeName,
+  packPayload,
+  isEventOf,
+  decodePayload,
+  createEnvelope,
+  validateEnvelope,
+  subjectOf,
+  encodeEnvelope,
+  decodeEnvelope,
+  TYPE_URL_PREFIX,
+} from './envelope';
+export type { EnvelopeOptions } from './envelope';
+export { uuidv7, isUuidV7, uuidv7Time } from './ids';
+export {
+  eventSubject,
+  parseEventSubject,
+  streamName,
+  streamSubjects,
+  consumerFilter,
+  deadLetterSubject,
+  SUBJECT_ROOT,
+  DLQ_STREAM,
+} from './subjects';
+export type { SubjectParts } from './subjects';
+export { EventTypeMismatchError, PoisonEventError, StreamNotFoundError, BusClosedError, DurableInUseError } from './errors';
+export { traceHeadersOf, contextFromTraceHeaders } from './trace';
+export type { TraceHeaders } from './trace';
+export type { EventLog } from './consumer-runner';
+export { DEFAULT_BACKOFF_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_ACK_WAIT_MS } from './consumer-runner';
+export { createInProcessBus } from './in-process-bus';
+export type { InProcessBusOptions } from './in-process-bus';

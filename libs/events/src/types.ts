@@ -46,6 +46,10 @@ export interface DeliveredEvent {
   readonly deliveryCount: number;
   /** The NATS subject (or in-process equivalent) it arrived on. */
   readonly subject: string;
+  /** Position of the message in its domain's stream (increasing in publish order). */
+  readonly streamSequence: number;
+  /** The durable consumer that received it. */
+  readonly consumer: string;
 }
 
 /** How a handler's failure is treated. */
@@ -65,11 +69,41 @@ export interface ConsumerSpec {
   readonly backoffMs?: readonly number[];
   /** Messages in flight at once (default 256); events of one subject are still applied in order. */
   readonly maxInFlight?: number;
+  /**
+   * How long the broker waits for an ack before it redelivers (default 30 000 ms). Held messages
+   * (waiting behind an earlier event of the same customer) are kept alive while they wait.
+   */
+  readonly ackWaitMs?: number;
+}
+
+/** A message moved to the dead-letter stream, as `EventBus.deadLetters` returns it. */
+export interface DeadLetter {
+  /** The original envelope (undefined when it could not be decoded). */
+  readonly envelope: EventEnvelope | undefined;
+  /** The raw bytes of the original message. */
+  readonly data: Uint8Array;
+  /** Subject the message was published to. */
+  readonly originalSubject: string;
+  /** Durable consumer that gave up on it. */
+  readonly consumer: string;
+  /** Deliveries made before it was dead-lettered. */
+  readonly deliveryCount: number;
+  /** The last error: class name and message (handler errors must not carry personal data). */
+  readonly error: string;
+  /** When it was dead-lettered. */
+  readonly deadLetteredAt: Date;
+  /** Sequence in the dead-letter stream. */
+  readonly sequence: number;
 }
 
 /** A running consumer. */
 export interface Subscription {
-  /** Stops fetching, waits for handlers in flight to finish and ack, then returns. */
+  /** The durable name. */
+  readonly durable: string;
+  /**
+   * Stops fetching, waits for handlers in flight to finish and ack, hands back (nak) the messages
+   * fetched but not started, then returns. A later `subscribe` with the same durable resumes there.
+   */
   drain(): Promise<void>;
 }
 
@@ -85,6 +119,9 @@ export interface EventBus {
   publish(envelope: EventEnvelope, headers?: Readonly<Record<string, string>>): Promise<void>;
   /** Starts a durable consumer; `handler` resolves to ack, rejects to retry (then dead-letter). */
   subscribe(spec: ConsumerSpec, handler: (event: DeliveredEvent) => Promise<void>): Promise<Subscription>;
+  /** The oldest dead letters (at most `limit`, default 100), for inspection and tests. */
+  deadLetters(options?: { limit?: number; fromSequence?: number }): Promise<DeadLetter[]>;
+  /** Drains every subscription, then closes the connection. */
   close(): Promise<void>;
 }
 

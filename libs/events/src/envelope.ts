@@ -1,0 +1,130 @@
+import { eventsV1, googleProtobuf } from '@continuum/contracts';
+import { InvalidArgumentError, type FieldViolation } from '@continuum/kit';
+import { EventTypeMismatchError } from './errors';
+import { uuidv7 } from './ids';
+import { domainViolation, eventSubject, tenantViolation, typeViolation } from './subjects';
+import type { EventEnvelope, EventType, NewEvent, PayloadCodec } from './types';
+
+/** Type URL prefix of packed payloads, as google.protobuf.Any prescribes. */
+export const TYPE_URL_PREFIX = 'type.googleapis.com/';
+const PAYLOAD_TYPE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+/** Subject profile ids are opaque ids; the limit keeps a bad caller from stuffing data in. */
+const MAX_ID_LENGTH = 128;
+
+/**
+ * Declares one event type, shared by its producer and its consumers. Throws at module load when a
+ * token is not subject-safe: that is a programming error, not bad input.
+ */
+export function defineEvent<P>(definition: {
+  domain: string;
+  type: string;
+  payloadType: string;
+  codec: PayloadCodec<P>;
+}): EventType<P> {
+  const violations = [domainViolation(definition.domain), typeViolation(definition.type)].filter(
+    (v): v is FieldViolation => v !== undefined,
+  );
+  if (!PAYLOAD_TYPE.test(definition.payloadType)) {
+    violations.push({ field: 'payloadType', description: 'must be a fully qualified proto message name', reason: 'INVALID_FORMAT' });
+  }
+  if (violations.length > 0) throw new InvalidArgumentError(violations);
+  return Object.freeze({ ...definition });
+}
+
+/** `domain.type`, the name of an event type in logs and span names. */
+export function eventTypeName(type: { domain: string; type: string }): string {
+  return `${type.domain}.${type.type}`;
+}
+
+/** Packs a payload into a google.protobuf.Any with the type URL of its event type. */
+export function packPayload<P>(type: EventType<P>, payload: P): googleProtobuf.Any {
+  const bytes = type.codec.encode(payload).finish();
+  // Any.value is typed as a Buffer; wrap the encoded bytes without copying them.
+  return { typeUrl: TYPE_URL_PREFIX + type.payloadType, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
+/** Whether `envelope` carries an event of `type` (domain, type and payload type URL all match). */
+export function isEventOf(type: EventType<unknown>, envelope: EventEnvelope): boolean {
+  return (
+    envelope.domain === type.domain &&
+    envelope.type === type.type &&
+    envelope.payload?.typeUrl === TYPE_URL_PREFIX + type.payloadType
+  );
+}
+
+/** The payload of `envelope` as `type`; EventTypeMismatchError when it is another type. */
+export function decodePayload<P>(type: EventType<P>, envelope: EventEnvelope): P {
+  if (!isEventOf(type as EventType<unknown>, envelope)) {
+    throw new EventTypeMismatchError(
+      `${eventTypeName(type)} (${type.payloadType})`,
+      `${envelope.domain}.${envelope.type} (${envelope.payload?.typeUrl ?? 'no payload'})`,
+    );
+  }
+  return type.codec.decode(envelope.payload?.value ?? new Uint8Array());
+}
+
+export interface EnvelopeOptions {
+  /** Name of the producing service (`identity`). */
+  producer: string;
+  /** Defaults to a new UUIDv7. */
+  eventId?: string;
+  /** Defaults to now. */
+  occurredAt?: Date;
+}
+
+/**
+ * Builds the envelope of a new event after validating it: InvalidArgumentError names every bad
+ * field (`tenant_id`, `subject_profile_id`, `causation_id`).
+ */
+export function createEnvelope<P>(type: EventType<P>, event: NewEvent<P>, options: EnvelopeOptions): EventEnvelope {
+  const violations: FieldViolation[] = [];
+  const tenant = tenantViolation(event.tenantId ?? '', 'tenant_id');
+  if (tenant) violations.push(tenant);
+  for (const [field, value] of [
+    ['subject_profile_id', event.subjectProfileId],
+    ['causation_id', event.causationId],
+  ] as const) {
+    if (value !== undefined && (value.length > MAX_ID_LENGTH || /\s/.test(value))) {
+      violations.push({ field, description: `must be an id without spaces, at most ${MAX_ID_LENGTH} characters`, reason: 'INVALID_FORMAT' });
+    }
+  }
+  if (event.payload === undefined || event.payload === null) {
+    violations.push({ field: 'payload', description: 'is required', reason: 'REQUIRED' });
+  }
+  if (violations.length > 0) throw new InvalidArgumentError(violations);
+  return {
+    eventId: options.eventId ?? uuidv7(),
+    tenantId: event.tenantId,
+    domain: type.domain,
+    type: type.type,
+    occurredAt: options.occurredAt ?? new Date(),
+    producer: options.producer,
+    subjectProfileId: event.subjectProfileId ?? '',
+    causationId: event.causationId ?? '',
+    payload: packPayload(type, event.payload),
+  };
+}
+
+/** Checks an envelope before it is published: InvalidArgumentError naming each bad field. */
+export function validateEnvelope(envelope: EventEnvelope): void {
+  const violations = [
+    envelope.eventId ? undefined : ({ field: 'event_id', description: 'is required', reason: 'REQUIRED' } satisfies FieldViolation),
+    tenantViolation(envelope.tenantId, 'tenant_id'),
+    domainViolation(envelope.domain, 'domain'),
+    typeViolation(envelope.type, 'type'),
+  ].filter((v): v is FieldViolation => v !== undefined);
+  if (violations.length > 0) throw new InvalidArgumentError(violations);
+}
+
+/** The subject an envelope is published on. */
+export function subjectOf(envelope: EventEnvelope): string {
+  return eventSubject({ tenantId: envelope.tenantId, domain: envelope.domain, type: envelope.type });
+}
+
+export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
+  return eventsV1.EventEnvelope.encode(envelope).finish();
+}
+
+export function decodeEnvelope(data: Uint8Array): EventEnvelope {
+  return eventsV1.EventEnvelope.decode(data);
+}

@@ -1,0 +1,37 @@
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { testingV1 } from '@continuum/contracts';
+import { defineEvent } from './envelope';
+import type { EventType, PayloadCodec } from './types';
+
+/** A payload type for tests: one string. */
+export type TestPayload = testingV1.EchoStreamRequest;
+export const TestPayload: PayloadCodec<TestPayload> = testingV1.EchoStreamRequest;
+
+/** An event type of a test domain, carrying a string. */
+export function testEventType(domain: string, type = 'thing_happened'): EventType<TestPayload> {
+  return defineEvent<TestPayload>({ domain, type, payloadType: 'continuum.testing.v1.EchoStreamRequest', codec: TestPayload });
+}
+
+let exporter: InMemorySpanExporter | undefined;
+
+/**
+ * Registers (once per test file) a tracer provider exporting to memory and an async-hooks
+ * context manager, and returns the exporter. No propagator is registered on purpose: the bus
+ * must carry the W3C trace context by itself.
+ */
+export function captureSpans(): InMemorySpanExporter {
+  if (exporter) return exporter;
+  exporter = new InMemorySpanExporter();
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
+  return exporter;
+}
+
+let domainCounter = 0;
+/** A fresh domain per test, so tests sharing a broker never read each other's streams. */
+export function freshDomain(prefix = 'ct'): string {
+  domainCounter++;
+  return `${prefix}_${process.pid}_${domainCounter}`;
+}
