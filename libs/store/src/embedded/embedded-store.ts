@@ -4,7 +4,7 @@ import { DuplicateKeyError, ImmutableFieldError, InvalidOperationError, SessionM
 import type { CollectionBackend, RawFindOptions } from '../internal/backend';
 import { resolveIndex } from '../internal/indexes';
 import { ScopedCollection } from '../internal/scoped-collection';
-import { canonical, cloneValue, compareValues, isPlainObject, pathValues, setPath, type Doc } from '../internal/values';
+import { canonical, cloneValue, compareValues, getPath, isPlainObject, pathValues, setPath, type Doc } from '../internal/values';
 import { validateTenantId } from '../tenancy';
 import type {
   BaseDocument,
@@ -184,7 +184,22 @@ function prepareUpdate(update: Update): PreparedUpdate {
   return { onInsert, modifier, positional: modifier !== undefined && hasPositional(modifier) };
 }
 
+/** MongoDB refuses arithmetic on non-numbers; mingo would skip it silently. */
+function checkArithmetic(doc: Doc, modifier: Update): void {
+  for (const op of ['$inc', '$mul']) {
+    const fields = modifier[op];
+    if (!isPlainObject(fields)) continue;
+    for (const path of Object.keys(fields)) {
+      if (typeof fields[path] !== 'number') throw new InvalidOperationError(`${op} needs a number for ${path}`);
+      if (path.includes('$')) continue;
+      const current = getPath(doc, path);
+      if (current !== undefined && typeof current !== 'number') throw new InvalidOperationError(`cannot apply ${op} to the non-numeric field ${path}`);
+    }
+  }
+}
+
 function applyModifier(doc: Doc, modifier: Update, condition: Filter | undefined): string[] {
+  checkArithmetic(doc, modifier);
   try {
     return mingoUpdate(doc, modifier as Parameters<typeof mingoUpdate>[1], undefined, condition, { cloneMode: 'deep' });
   } catch (err) {

@@ -172,21 +172,21 @@ export class ScopedCollection<T extends BaseDocument> implements TenantCollectio
     return { items: items as T[], nextPageToken };
   }
 
-  countDocuments(filter: Filter, options?: SessionOption): Promise<number> {
+  async countDocuments(filter: Filter, options?: SessionOption): Promise<number> {
     return this.backend.countDocuments(this.filter(filter), options?.session);
   }
 
-  updateOne(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult> {
+  async updateOne(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult> {
     const upsert = options?.upsert === true;
     return this.backend.update(this.filter(filter), this.update(update, upsert, filter), { multi: false, upsert, session: options?.session });
   }
 
-  updateMany(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult> {
+  async updateMany(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult> {
     const upsert = options?.upsert === true;
     return this.backend.update(this.filter(filter), this.update(update, upsert, filter), { multi: true, upsert, session: options?.session });
   }
 
-  replaceOne(filter: Filter, doc: NewDocument<T>, options?: UpdateOptions): Promise<UpdateResult> {
+  async replaceOne(filter: Filter, doc: NewDocument<T>, options?: UpdateOptions): Promise<UpdateResult> {
     const upsert = options?.upsert === true;
     return this.backend.replaceOne(this.filter(filter), this.replacement(doc, upsert, filter), { upsert, session: options?.session });
   }
@@ -200,11 +200,11 @@ export class ScopedCollection<T extends BaseDocument> implements TenantCollectio
     return (await this.backend.findOneAndDelete(this.filter(filter), options ?? {})) as T | null;
   }
 
-  deleteOne(filter: Filter, options?: SessionOption): Promise<DeleteResult> {
+  async deleteOne(filter: Filter, options?: SessionOption): Promise<DeleteResult> {
     return this.backend.delete(this.filter(filter), { multi: false, session: options?.session });
   }
 
-  deleteMany(filter: Filter, options?: SessionOption): Promise<DeleteResult> {
+  async deleteMany(filter: Filter, options?: SessionOption): Promise<DeleteResult> {
     return this.backend.delete(this.filter(filter), { multi: true, session: options?.session });
   }
 }

@@ -1,0 +1,194 @@
+import { DuplicateKeyError, InvalidOperationError, SessionMisuseError, createEmbeddedStore, type BaseDocument, type EmbeddedDocumentStore, type TenantCollection } from '../index';
+
+interface Profile extends BaseDocument {
+  identifiers?: Array<{ type: string; value: string }>;
+  segment?: string;
+  score?: number;
+  name?: string;
+}
+
+async function seeded(n: number): Promise<{ store: EmbeddedDocumentStore; a: TenantCollection<Profile> }> {
+  const store = createEmbeddedStore();
+  await store.defineCollection('profiles', [
+    { key: { 'identifiers.value': 1 }, unique: true, sparse: true },
+    { key: { segment: 1, score: -1 } },
+  ]);
+  const a = store.forTenant('tenant-a').collection<Profile>('profiles');
+  const b = store.forTenant('tenant-b').collection<Profile>('profiles');
+  const docs: Profile[] = [];
+  for (let i = 0; i < n; i++) {
+    docs.push({ _id: `p${i}`, tenantId: 'tenant-a', identifiers: [{ type: 'PHONE', value: `+44${i}` }, { type: 'EMAIL', value: `u${i}@x.io` }], segment: `s${i % 10}`, score: i % 100, name: `n${i}` });
+  }
+  await a.insertMany(docs);
+  await b.insertMany(docs.map((d) => ({ ...d, _id: `b-${d._id}`, tenantId: 'tenant-b' })));
+  store.resetStats();
+  return { store, a };
+}
+
+describe('embedded store: index use (explain)', () => {
+  it('answers an equality on an indexed field without a scan', async () => {
+    const { store, a } = await seeded(2000);
+    const doc = await a.findOne({ 'identifiers.value': 'u1234@x.io' });
+    expect(doc?._id).toBe('p1234');
+    const stats = store.stats();
+    expect(stats.lastPlan).toEqual({ kind: 'index', index: 'tenantId_1_identifiers.value_1', prefix: 1 });
+    expect(stats.docsExamined).toBe(1);
+    expect(stats.collectionScans).toBe(0);
+  });
+
+  it('answers $in on an indexed field and _id lookups by key', async () => {
+    const { store, a } = await seeded(2000);
+    const docs = await a.find({ 'identifiers.value': { $in: ['+445', 'u7@x.io', '+44999', 'missing'] } }, { sort: { _id: 1 } });
+    expect(docs.map((d) => d._id)).toEqual(['p5', 'p7', 'p999']);
+    expect(store.stats().docsExamined).toBe(3);
+    store.resetStats();
+    expect((await a.find({ _id: { $in: ['p1', 'p2', 'b-p3'] } })).map((d) => d._id).sort()).toEqual(['p1', 'p2']);
+    expect(store.stats()).toMatchObject({ lastPlan: { kind: 'id' }, docsExamined: 2, collectionScans: 0 });
+  });
+
+  it('uses the equality prefix of a compound index for a range and a sort', async () => {
+    const { store, a } = await seeded(2000);
+    const docs = await a.find({ segment: 's3', score: { $gte: 90 } }, { sort: { score: -1 }, limit: 5 });
+    expect(docs.map((d) => d.score)).toEqual([93, 93, 93, 93, 93]);
+    const stats = store.stats();
+    expect(stats.lastPlan).toEqual({ kind: 'index', index: 'tenantId_1_segment_1_score_-1', prefix: 1 });
+    // Only the 200 documents of segment s3 in tenant A were looked at, not 4000.
+    expect(stats.docsExamined).toBe(200);
+  });
+
+  it('scans (only the tenant) when no index applies', async () => {
+    const { store, a } = await seeded(500);
+    expect(await a.countDocuments({ name: 'n42' })).toBe(1);
+    expect(store.stats()).toMatchObject({ lastPlan: { kind: 'scan' }, docsExamined: 500 });
+  });
+
+  it('keeps indexes right through updates, deletes and replacements', async () => {
+    const { store, a } = await seeded(100);
+    await a.updateOne({ _id: 'p1' }, { $set: { 'identifiers.0.value': '+new' } });
+    expect(await a.findOne({ 'identifiers.value': '+441' })).toBeNull();
+    expect((await a.findOne({ 'identifiers.value': '+new' }))?._id).toBe('p1');
+    await a.replaceOne({ _id: 'p2' }, { _id: 'p2', identifiers: [{ type: 'LOGIN', value: 'l2' }] });
+    expect(await a.findOne({ 'identifiers.value': 'u2@x.io' })).toBeNull();
+    expect((await a.findOne({ 'identifiers.value': 'l2' }))?._id).toBe('p2');
+    await a.deleteOne({ _id: 'p3' });
+    expect(await a.findOne({ 'identifiers.value': '+443' })).toBeNull();
+    // The freed keys can be taken again.
+    await a.insertOne({ _id: 'q', identifiers: [{ type: 'PHONE', value: '+441' }, { type: 'PHONE', value: '+443' }] });
+    store.resetStats();
+    expect((await a.findOne({ 'identifiers.value': '+443' }))?._id).toBe('q');
+    expect(store.stats().docsExamined).toBe(1);
+  });
+});
+
+describe('embedded store: transactions and isolation', () => {
+  it('readers outside a running transaction see committed versions only', async () => {
+    const { a, store } = await seeded(10);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let inside!: () => void;
+    const reached = new Promise<void>((r) => (inside = r));
+    const txn = store.withTransaction(async (session) => {
+      await a.insertOne({ _id: 'new', identifiers: [{ type: 'PHONE', value: '+new' }] }, { session });
+      await a.updateOne({ _id: 'p1' }, { $set: { 'identifiers.0.value': '+changed', name: 'changed' } }, { session });
+      await a.deleteOne({ _id: 'p2' }, { session });
+      inside();
+      await gate;
+    });
+    await reached;
+    expect(await a.findOne({ _id: 'new' })).toBeNull();
+    expect(await a.findOne({ 'identifiers.value': '+new' })).toBeNull();
+    expect((await a.findOne({ 'identifiers.value': '+441' }))?._id).toBe('p1');
+    expect(await a.findOne({ 'identifiers.value': '+changed' })).toBeNull();
+    expect((await a.findOne({ _id: 'p1' }))?.name).toBe('n1');
+    expect((await a.findOne({ _id: 'p2' }))?._id).toBe('p2');
+    expect(await a.countDocuments({})).toBe(10);
+    expect((await a.find({ name: { $in: ['n1', 'n2', 'changed'] } })).map((d) => d._id).sort()).toEqual(['p1', 'p2']);
+    release();
+    await txn;
+    expect((await a.findOne({ _id: 'new' }))?._id).toBe('new');
+    expect((await a.findOne({ _id: 'p1' }))?.name).toBe('changed');
+    expect(await a.findOne({ _id: 'p2' })).toBeNull();
+    expect(await a.countDocuments({})).toBe(10);
+  });
+
+  it('a write outside the transaction waits until the transaction has finished', async () => {
+    const { a, store } = await seeded(1);
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const txn = store.withTransaction(async (session) => {
+      await a.updateOne({ _id: 'p0' }, { $set: { score: 1 } }, { session });
+      order.push('txn wrote');
+      await gate;
+      order.push('txn done');
+    });
+    await Promise.resolve();
+    const outside = a.updateOne({ _id: 'p0' }, { $inc: { score: 10 } }).then(() => order.push('outside wrote'));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual(['txn wrote']);
+    release();
+    await Promise.all([txn, outside]);
+    expect(order).toEqual(['txn wrote', 'txn done', 'outside wrote']);
+    expect((await a.findOne({ _id: 'p0' }))?.score).toBe(11);
+  });
+
+  it('refuses a write without the session inside the transaction (it would wait for itself)', async () => {
+    const { a, store } = await seeded(1);
+    await expect(
+      store.withTransaction(async (session) => {
+        await a.updateOne({ _id: 'p0' }, { $set: { score: 5 } }, { session });
+        await a.updateOne({ _id: 'p0' }, { $set: { score: 6 } });
+      }),
+    ).rejects.toBeInstanceOf(SessionMisuseError);
+    expect((await a.findOne({ _id: 'p0' }))?.score).toBe(0);
+  });
+
+  it('a session of another store is refused', async () => {
+    const { a } = await seeded(1);
+    const other = createEmbeddedStore();
+    await other.withTransaction(async (session) => {
+      await expect(a.findOne({}, { session })).rejects.toBeInstanceOf(SessionMisuseError);
+    });
+  });
+
+  it('insertMany is all or nothing', async () => {
+    const { a } = await seeded(3);
+    await expect(
+      a.insertMany([
+        { _id: 'x1', identifiers: [{ type: 'PHONE', value: '+x1' }] },
+        { _id: 'x2', identifiers: [{ type: 'PHONE', value: '+440' }] },
+      ]),
+    ).rejects.toBeInstanceOf(DuplicateKeyError);
+    expect(await a.findOne({ _id: 'x1' })).toBeNull();
+    expect(await a.findOne({ 'identifiers.value': '+x1' })).toBeNull();
+  });
+
+  it('an updateMany that fails half-way changes nothing', async () => {
+    const { a } = await seeded(3);
+    await expect(a.updateMany({}, { $set: { 'identifiers.0.value': 'same' } })).rejects.toBeInstanceOf(DuplicateKeyError);
+    expect((await a.find({}, { sort: { _id: 1 } })).map((d) => d.identifiers?.[0]?.value)).toEqual(['+440', '+441', '+442']);
+  });
+
+  it('an invalid update operation is an InvalidOperationError and changes nothing', async () => {
+    const { a } = await seeded(1);
+    await expect(a.updateOne({ _id: 'p0' }, { $inc: { name: 1 } })).rejects.toBeInstanceOf(InvalidOperationError);
+    await expect(a.updateOne({ _id: 'p0' }, { $bogus: { name: 1 } })).rejects.toBeInstanceOf(InvalidOperationError);
+    expect((await a.findOne({ _id: 'p0' }))?.name).toBe('n0');
+  });
+});
+
+describe('embedded store: index declarations', () => {
+  it('refuses a unique index over existing duplicates, and conflicting redeclarations', async () => {
+    const store = createEmbeddedStore();
+    const c = store.forTenant('t').collection<BaseDocument & { k: string }>('c');
+    await c.insertMany([
+      { _id: '1', k: 'x' },
+      { _id: '2', k: 'x' },
+    ]);
+    await expect(store.defineCollection('c', [{ key: { k: 1 }, unique: true }])).rejects.toBeInstanceOf(DuplicateKeyError);
+    await store.defineCollection('c', [{ key: { k: 1 } }]);
+    await store.defineCollection('c', [{ key: { k: 1 } }]);
+    await expect(store.defineCollection('c', [{ key: { k: 1 }, unique: true }])).rejects.toBeInstanceOf(InvalidOperationError);
+    await expect(store.defineCollection('c', [{ key: { tenantId: 1 } }])).rejects.toBeInstanceOf(InvalidOperationError);
+  });
+});
