@@ -4,5 +4,5 @@
  */
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: ['<rootDir>/libs/*/jest.config.cjs', '<rootDir>/apps/*/jest.config.cjs'],
+  projects: ['<rootDir>/libs/*/jest.config.cjs', '<rootDir>/apps/*/jest.config.cjs', '<rootDir>/bench/jest.config.cjs'],
 };
