@@ -1,0 +1,278 @@
+import { SpanKind, trace } from '@opentelemetry/api';
+import { InvalidArgumentError } from '@continuum/kit';
+import { createEmbeddedStore, type BaseDocument, type DocumentStore, type StoreSession } from '@continuum/store';
+import { sleep, waitFor } from '@continuum/testing';
+import { decodePayload } from './envelope';
+import { createInboxConsumer } from './inbox';
+import { createInProcessBus } from './in-process-bus';
+import { createOutbox, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
+import { OutboxRelay } from './outbox-relay';
+import { captureSpans, freshDomain, testEventType } from './test-support.test-util';
+import type { EventBus, EventEnvelope } from './types';
+
+interface Counter extends BaseDocument {
+  count: number;
+  seen: string[];
+}
+
+describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
+  jest.setTimeout(30000);
+  const spans = captureSpans();
+  let store: DocumentStore;
+  let bus: EventBus;
+  const relays: OutboxRelay[] = [];
+
+  beforeEach(async () => {
+    store = createEmbeddedStore();
+    bus = createInProcessBus();
+  });
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    await bus.close();
+  });
+
+  function startRelay(options: Partial<ConstructorParameters<typeof OutboxRelay>[0]> = {}): OutboxRelay {
+    const relay = new OutboxRelay({ store, bus, pollIntervalMs: 200, ...options });
+    relays.push(relay);
+    void relay.start();
+    return relay;
+  }
+
+  async function countOf(tenant: string, id: string): Promise<Counter | null> {
+    return store.forTenant(tenant).collection<Counter>('counters').findOne({ _id: id });
+  }
+
+  /** An inbox handler that counts each applied event on the customer's counter. */
+  async function applyToCounter(envelope: EventEnvelope, session: StoreSession, message: string): Promise<void> {
+    await store
+      .forTenant(envelope.tenantId)
+      .collection<Counter>('counters')
+      .updateOne({ _id: envelope.subjectProfileId || 'none' }, { $inc: { count: 1 }, $push: { seen: message } }, { session, upsert: true });
+  }
+
+  it('publishes what a committed transaction appended, and the inbox applies it once', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const relay = startRelay();
+    const inbox = await createInboxConsumer({
+      store,
+      bus,
+      spec: { durable: 'counter', domain },
+      handler: async (event, session) => applyToCounter(event.envelope, session, decodePayload(type, event.envelope).message),
+    });
+    const envelope = await store.withTransaction(async (session) => {
+      await store.forTenant('acme').collection<Counter>('profiles').insertOne({ _id: 'p-1', count: 0, seen: [] }, { session });
+      return outbox.append(session, type, { tenantId: 'acme', subjectProfileId: 'p-1', payload: { message: 'hello' } });
+    });
+    expect(envelope).toMatchObject({ tenantId: 'acme', domain, type: 'thing_happened', producer: 'tester', subjectProfileId: 'p-1' });
+    await waitFor(async () => (await countOf('acme', 'p-1'))?.count === 1, { description: 'applied' });
+    await sleep(100);
+    expect((await countOf('acme', 'p-1'))?.seen).toEqual(['hello']);
+    expect(inbox.stats).toEqual({ applied: 1, duplicates: 0, failures: 0 });
+    const entry = await store.forTenant('acme').collection<OutboxDocument>(OUTBOX_COLLECTION).findOne({ _id: envelope.eventId });
+    expect(entry?.state).toBe('sent');
+    expect(entry?.sentAt).toBeInstanceOf(Date);
+    expect(relay.stats.published).toBe(1);
+    await inbox.drain();
+  });
+
+  it('publishes nothing for a transaction that rolled back', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const relay = startRelay();
+    const received: string[] = [];
+    const sub = await bus.subscribe({ durable: 'watch', domain }, async (event) => {
+      received.push(decodePayload(type, event.envelope).message);
+    });
+    await expect(
+      store.withTransaction(async (session) => {
+        await outbox.append(session, type, { tenantId: 'acme', payload: { message: 'rolled back' } });
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+    await store.withTransaction((session) => outbox.append(session, type, { tenantId: 'acme', payload: { message: 'committed' } }));
+    await waitFor(() => received.includes('committed'));
+    await sleep(300);
+    expect(received).toEqual(['committed']);
+    expect(await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).countDocuments({})).toBe(1);
+    expect(relay.stats.published).toBe(1);
+    await sub.drain();
+  });
+
+  it('refuses invalid events naming the field, and appends outside a transaction, writing nothing', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const attempt = store.withTransaction((session) => outbox.append(session, type, { tenantId: 'Not A Tenant.*', payload: { message: 'x' } }));
+    await expect(attempt).rejects.toThrow(InvalidArgumentError);
+    await expect(attempt).rejects.toMatchObject({ violations: [expect.objectContaining({ field: 'tenant_id' })] });
+    const tooLong = store.withTransaction((session) =>
+      outbox.append(session, type, { tenantId: 'acme', subjectProfileId: 'has space', payload: { message: 'x' } }),
+    );
+    await expect(tooLong).rejects.toMatchObject({ violations: [expect.objectContaining({ field: 'subject_profile_id' })] });
+    await expect(outbox.append(undefined as unknown as StoreSession, type, { tenantId: 'acme', payload: { message: 'x' } })).rejects.toThrow(
+      OutboxSessionRequiredError,
+    );
+    expect(await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).countDocuments({})).toBe(0);
+  });
+
+  it('gives a redelivered event no second effect (ack lost after commit)', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    startRelay();
+    let crashed = 0;
+    const inbox = await createInboxConsumer({
+      store,
+      bus,
+      spec: { durable: 'counter', domain, backoffMs: [10] },
+      handler: async (event, session) => applyToCounter(event.envelope, session, decodePayload(type, event.envelope).message),
+      // The first delivery commits, then "dies" before the ack: the bus redelivers it.
+      afterCommit: () => {
+        if (crashed++ === 0) throw new Error('crashed before ack');
+      },
+    });
+    await store.withTransaction((session) => outbox.append(session, type, { tenantId: 'acme', subjectProfileId: 'p-7', payload: { message: 'once' } }));
+    await waitFor(() => inbox.stats.duplicates === 1, { description: 'the redelivery seen as a duplicate' });
+    expect((await countOf('acme', 'p-7'))?.count).toBe(1);
+    expect(inbox.stats.applied).toBe(1);
+    await inbox.drain();
+  });
+
+  it('rolls back a failing handler, retries it, and dead-letters it after max deliveries without recording it', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    startRelay();
+    const inbox = await createInboxConsumer({
+      store,
+      bus,
+      spec: { durable: 'fragile', domain, backoffMs: [10], maxDeliveries: 3 },
+      handler: async (event, session) => {
+        const message = decodePayload(type, event.envelope).message;
+        await applyToCounter(event.envelope, session, message);
+        if (message === 'bad' || (message === 'flaky' && event.deliveryCount < 2)) throw new Error(`cannot apply ${message}`);
+      },
+    });
+    await store.withTransaction(async (session) => {
+      await outbox.append(session, type, { tenantId: 'acme', subjectProfileId: 'p-1', payload: { message: 'flaky' } });
+      await outbox.append(session, type, { tenantId: 'acme', subjectProfileId: 'p-2', payload: { message: 'bad' } });
+    });
+    await waitFor(async () => (await bus.deadLetters()).length === 1, { description: 'one dead letter' });
+    await waitFor(async () => (await countOf('acme', 'p-1'))?.count === 1);
+    expect((await countOf('acme', 'p-1'))?.seen).toEqual(['flaky']);
+    // Three attempts at "bad", each rolled back: no effect and no inbox record.
+    expect(await countOf('acme', 'p-2')).toBeNull();
+    expect(await store.unscoped('inbox').countDocuments({})).toBe(1);
+    expect(inbox.stats).toEqual({ applied: 1, duplicates: 0, failures: 4 });
+    const [letter] = await bus.deadLetters();
+    expect(letter?.consumer).toBe('fragile');
+    expect(letter?.deliveryCount).toBe(3);
+    await inbox.drain();
+  });
+
+  it('runs one relay at a time against a store; a standby takes over when the leader stops', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const first = startRelay({ relayId: 'first', leaseMs: 600 });
+    await waitFor(() => first.stats.leader);
+    const second = startRelay({ relayId: 'second', leaseMs: 600 });
+    const received: string[] = [];
+    const sub = await bus.subscribe({ durable: 'watch', domain }, async (event) => {
+      received.push(decodePayload(type, event.envelope).message);
+    });
+    for (let i = 0; i < 20; i++) {
+      await store.withTransaction((session) => outbox.append(session, type, { tenantId: 'acme', payload: { message: `a${i}` } }));
+    }
+    await waitFor(() => received.length === 20);
+    expect(first.stats.published).toBe(20);
+    expect(second.stats.published).toBe(0);
+    expect(second.stats.leader).toBe(false);
+    await first.stop();
+    for (let i = 0; i < 5; i++) {
+      await store.withTransaction((session) => outbox.append(session, type, { tenantId: 'acme', payload: { message: `b${i}` } }));
+    }
+    await waitFor(() => received.length === 25, { description: 'the standby publishes' });
+    expect(second.stats.published).toBe(5);
+    expect(second.stats.leader).toBe(true);
+    await sub.drain();
+  });
+
+  it('keeps each customer in order through publish failures, with 16 in flight', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    // A broker that fails every 5th publish.
+    let publishes = 0;
+    const flaky: EventBus = Object.create(bus) as EventBus;
+    flaky.publish = async (envelope, headers) => {
+      if (++publishes % 5 === 0) {
+        await sleep(2);
+        throw new Error('broker unavailable');
+      }
+      await sleep(publishes % 3);
+      return bus.publish(envelope, headers);
+    };
+    const relay = startRelay({ bus: flaky, retryDelayMs: 5 });
+    const order = new Map<string, number[]>();
+    const sub = await bus.subscribe({ durable: 'order', domain }, async (event) => {
+      const [customer = '', index = ''] = decodePayload(type, event.envelope).message.split('#');
+      order.set(customer, [...(order.get(customer) ?? []), Number(index)]);
+    });
+    await store.withTransaction(async (session) => {
+      for (let i = 0; i < 30; i++) {
+        for (let c = 0; c < 5; c++) await outbox.append(session, type, { tenantId: 'acme', subjectProfileId: `c${c}`, payload: { message: `c${c}#${i}` } });
+      }
+    });
+    await waitFor(() => [...order.values()].reduce((n, l) => n + l.length, 0) === 150, { timeoutMs: 20000 });
+    for (let c = 0; c < 5; c++) expect(order.get(`c${c}`)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(relay.stats.failures).toBeGreaterThan(0);
+    await sub.drain();
+  });
+
+  it('deletes sent entries when retention is zero', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const relay = startRelay({ retentionMs: 0 });
+    await store.withTransaction((session) => outbox.append(session, type, { tenantId: 'acme', payload: { message: 'x' } }));
+    await waitFor(() => relay.stats.marked === 1);
+    expect(await store.unscoped(OUTBOX_COLLECTION).countDocuments({})).toBe(0);
+  });
+
+  it('continues the trace of the producing span: producer → relay send → consumer process', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    startRelay();
+    const inbox = await createInboxConsumer({ store, bus, spec: { durable: 'traced', domain }, handler: async () => undefined });
+    const envelope = await trace.getTracer('test').startActiveSpan('rpc Update', async (span) => {
+      try {
+        return await store.withTransaction((session) => outbox.append(session, type, { tenantId: 'acme', subjectProfileId: 'p-1', payload: { message: 'x' } }));
+      } finally {
+        span.end();
+      }
+    });
+    const consumer = await waitFor(() =>
+      spans.getFinishedSpans().find((s) => s.kind === SpanKind.CONSUMER && s.attributes['messaging.message.id'] === envelope.eventId),
+    );
+    const producer = spans.getFinishedSpans().find((s) => s.name === 'rpc Update');
+    const send = spans.getFinishedSpans().find((s) => s.kind === SpanKind.PRODUCER && s.attributes['messaging.message.id'] === envelope.eventId);
+    expect(send?.parentSpanContext?.spanId).toBe(producer?.spanContext().spanId);
+    expect(consumer.parentSpanContext?.spanId).toBe(send?.spanContext().spanId);
+    expect(consumer.spanContext().traceId).toBe(producer?.spanContext().traceId);
+    expect(send?.attributes['messaging.operation.type']).toBe('send');
+    await inbox.drain();
+  });
+});

@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import { DuplicateKeyError, type BaseDocument, type DocumentStore } from '@continuum/store';
+import { decodeEnvelope, eventTypeName, subjectOf } from './envelope';
+import { describeError, type EventLog } from './consumer-runner';
+import { defineOutboxCollection, OUTBOX_COLLECTION, outboxSignalFor, type OutboxDocument, type OutboxSignal } from './outbox';
+import { contextFromTraceHeaders, inSpan, messagingAttributes, SpanKind, traceHeadersOf } from './trace';
+import type { EventBus, EventEnvelope } from './types';
+
+/**
+ * The outbox relay: publishes pending outbox entries in id (production) order and marks them sent
+ * once the broker has acknowledged them. A crash anywhere leaves entries pending, so they are
+ * published again; the broker drops the repeat by its `Nats-Msg-Id` (the event id) and inboxes
+ * drop it by event id, so the result is a re-publish, never a loss.
+ *
+ * - Up to `maxInFlight` (16) publishes wait for their acks at once, but never two events of the
+ *   same customer: an event is published only after the previous one of its customer was
+ *   acknowledged, so a failed publish cannot let a later event of that customer overtake it.
+ * - Woken at once by appends in this process (no polling latency); polls as a fallback for
+ *   appends by other processes and for entries whose wake-up was missed.
+ * - Several relays may run against one store: one holds a lease (a document renewed while it
+ *   works) and publishes, the others stand by and take over when the lease expires. One active
+ *   relay keeps the order; a relay that loses its lease stops before publishing more.
+ * - Sent entries are deleted after `retentionMs`.
+ */
+export interface OutboxRelayOptions {
+  store: DocumentStore;
+  bus: EventBus;
+  /** Publishes waiting for their ack at once (default 16). */
+  maxInFlight?: number;
+  /** Entries read per query (default 512). */
+  batchSize?: number;
+  /** Fallback poll interval in ms (default 1000). */
+  pollIntervalMs?: number;
+  /** Lease duration in ms; renewed at a third of it (default 15 000). */
+  leaseMs?: number;
+  /** How long sent entries are kept, in ms (default 1 h; 0 deletes them once sent). */
+  retentionMs?: number;
+  /** Interval of the clean-up of sent entries in ms (default 60 000). */
+  cleanupIntervalMs?: number;
+  /** Pause after a failed publish, doubling up to `maxRetryDelayMs` (default 100 ms → 5000 ms). */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** Identifies this relay in the lease (default a random id). */
+  relayId?: string;
+  log?: EventLog;
+  /**
+   * Fault injection for tests: called after the broker acknowledged a publish and before the entry
+   * is marked sent. Throwing here stops the relay as a crash at that point would.
+   */
+  afterPublish?: (envelope: EventEnvelope) => Promise<void> | void;
+}
+
+const LEASE_COLLECTION = 'outbox_relay_lease';
+const LEASE_ID = 'relay';
+/** The lease document is not a tenant's data; it carries a fixed, valid tenant id. */
+const LEASE_TENANT = 'system';
+
+interface LeaseDocument extends BaseDocument {
+  owner: string;
+  leaseUntil: Date;
+}
+
+interface Entry {
+  readonly doc: OutboxDocument;
+  readonly envelope: EventEnvelope;
+  /** Entries with the same key are published one after the other. */
+  readonly key: string;
+}
+
+/** Thrown inside the relay when it lost its lease while publishing: it stops and stands by. */
+class LeaseLostError extends Error {
+  constructor() {
+    super('outbox relay lease lost');
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface OutboxRelayStats {
+  /** Publishes acknowledged by the broker (a repeat dropped by the broker counts too). */
+  published: number;
+  /** Entries marked sent. */
+  marked: number;
+  /** Failed publish attempts. */
+  failures: number;
+  /** Whether this relay holds the lease now. */
+  leader: boolean;
+}
+
+export class OutboxRelay {
+  private readonly opts: Required<Omit<OutboxRelayOptions, 'log' | 'afterPublish'>> & Pick<OutboxRelayOptions, 'log' | 'afterPublish'>;
+  private readonly signal: OutboxSignal;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private leaseUntil = 0;
+  private lastCleanup = 0;
+  private stopWake: (() => void) | undefined;
+  readonly stats: OutboxRelayStats = { published: 0, marked: 0, failures: 0, leader: false };
+
+  constructor(options: OutboxRelayOptions) {
+    this.opts = {
+      maxInFlight: 16,
+      batchSize: 512,
+      pollIntervalMs: 1000,
+      leaseMs: 15_000,
+      retentionMs: 3600_000,
+      cleanupIntervalMs: 60_000,
+      retryDelayMs: 100,
+      maxRetryDelayMs: 5000,
+      relayId: randomUUID(),
+      ...options,
+    };
+    this.signal = outboxSignalFor(options.store);
+  }
+
+  /** Starts publishing in the background. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    await defineOutboxCollection(this.opts.store);
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the publishes in flight settle, and gives the lease up so a standby takes over at once. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stopWake?.();
+    await this.loop;
+    if (this.stats.leader) await this.releaseLease();
+  }
+
+  private async run(): Promise<void> {
+    let idleDelay = 1;
+    let retryDelay = this.opts.retryDelayMs;
+    while (this.running) {
+      const publishedBefore = this.stats.published;
+      try {
+        if (!(await this.holdLease())) {
+          await this.pause(Math.min(this.opts.leaseMs / 3, this.opts.pollIntervalMs));
+          continue;
+        }
+        await this.cleanupIfDue();
+        const generation = this.signal.generation;
+        const entries = await this.readPending();
+        if (entries.length > 0) {
+          await this.publishAll(entries);
+          idleDelay = 1;
+          retryDelay = this.opts.retryDelayMs;
+          continue;
+        }
+        if (this.signal.generation !== generation) continue;
+        // Nothing committed yet. After a wake-up the append's transaction is usually about to
+        // commit: look again soon, backing off towards the poll interval.
+        await this.pause(idleDelay, true);
+        idleDelay = this.signal.generation !== generation ? 1 : Math.min(idleDelay * 4, this.opts.pollIntervalMs);
+      } catch (err) {
+        if (err instanceof LeaseLostError) {
+          this.stats.leader = false;
+          continue;
+        }
+        // Back off while nothing gets through; a failure after progress retries at the base delay.
+        if (this.stats.published > publishedBefore) retryDelay = this.opts.retryDelayMs;
+        this.opts.log?.warn({ relay: this.opts.relayId, err: describeError(err), retryInMs: retryDelay }, 'outbox relay: publish failed; will retry');
+        await this.pause(retryDelay);
+        retryDelay = Math.min(retryDelay * 2, this.opts.maxRetryDelayMs);
+      }
+    }
+  }
+
+  /** Sleeps `ms`, or less when woken by an append (if `wakeable`) or by stop(). */
+  private pause(ms: number, wakeable = false): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.stopWake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.stopWake = finish;
+      if (wakeable) void this.signal.wait(ms).then(finish);
+    });
+  }
+
+  private leases() {
+    return this.opts.store.unscoped<LeaseDocument>(LEASE_COLLECTION);
+  }
+
+  /** Takes or renews the lease when a third of it has passed; false when another relay holds it. */
+  private async holdLease(): Promise<boolean> {
+    const now = Date.now();
+    if (this.stats.leader && this.leaseUntil - now > (this.opts.leaseMs * 2) / 3) return true;
+    try {
+      const lease = await this.leases().findOneAndUpdate(
+        { _id: LEASE_ID, $or: [{ owner: this.opts.relayId }, { leaseUntil: { $lt: new Date(now) } }] },
+        { $set: { owner: this.opts.relayId, leaseUntil: new Date(now + this.opts.leaseMs) }, $setOnInsert: { tenantId: LEASE_TENANT } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      this.stats.leader = lease?.owner === this.opts.relayId;
+    } catch (err) {
+      // The upsert collides with the lease of another relay: it holds the lease.
+      if (!(err instanceof DuplicateKeyError)) throw err;
+      this.stats.leader = false;
+    }
+    if (this.stats.leader) this.leaseUntil = now + this.opts.leaseMs;
+    return this.stats.leader;
+  }
+
+  private async releaseLease(): Promise<void> {
+    try {
+      await this.leases().updateOne({ _id: LEASE_ID, owner: this.opts.relayId }, { $set: { leaseUntil: new Date(0) } });
+    } catch (err) {
+      this.opts.log?.warn({ relay: this.opts.relayId, err: describeError(err) }, 'outbox relay: could not release its lease');
+    }
+    this.stats.leader = false;
+  }
+
+  private outbox() {
+    return this.opts.store.unscoped<OutboxDocument>(OUTBOX_COLLECTION);
+  }
+
+  private async readPending(): Promise<Entry[]> {
+    const docs = await this.outbox().find({ state: 'pending' }, { sort: { _id: 1 }, limit: this.opts.batchSize });
+    const entries: Entry[] = [];
+    for (const doc of docs) {
+      let envelope: EventEnvelope;
+      try {
+        envelope = decodeEnvelope(Buffer.from(doc.envelope, 'base64'));
+      } catch (err) {
+        // Cannot happen unless the collection was edited by hand; do not let it block the rest.
+        this.opts.log?.error({ eventId: doc._id, err: describeError(err) }, 'outbox relay: undecodable entry skipped');
+        continue;
+      }
+      entries.push({ doc, envelope, key: envelope.subjectProfileId ? `${doc.tenantId}\u0000${envelope.subjectProfileId}` : doc._id });
+    }
+    return entries;
+  }
+
+  /**
+   * Publishes the entries with at most `maxInFlight` waiting for acks and at most one per
+   * customer, marking them sent in batches. Rejects after the in-flight publishes settled when one
+   * failed; what was acknowledged is marked first.
+   */
+  private async publishAll(entries: readonly Entry[]): Promise<void> {
+    const queues = new Map<string, Entry[]>();
+    const ready: string[] = [];
+    for (const entry of entries) {
+      const queue = queues.get(entry.key);
+      if (queue) queue.push(entry);
+      else {
+        queues.set(entry.key, [entry]);
+        ready.push(entry.key);
+      }
+    }
+    const toMark: string[] = [];
+    let marking: Promise<void> = Promise.resolve();
+    const flushMarks = (): void => {
+      if (toMark.length === 0) return;
+      const ids = toMark.splice(0);
+      marking = marking.then(() => this.markSent(ids));
+    };
+    let failure: unknown;
+    let inFlight = 0;
+    await new Promise<void>((resolve) => {
+      const launch = (): void => {
+        while (failure === undefined && this.running && inFlight < this.opts.maxInFlight && ready.length > 0) {
+          const key = ready.shift() as string;
+          const entry = queues.get(key)?.shift();
+          if (!entry) continue;
+          inFlight++;
+          void this.publishOne(entry).then(
+            () => {
+              inFlight--;
+              toMark.push(entry.doc._id);
+              if (toMark.length >= 64) flushMarks();
+              if ((queues.get(key)?.length ?? 0) > 0) ready.push(key);
+              else queues.delete(key);
+              launch();
+            },
+            (err: unknown) => {
+              inFlight--;
+              failure ??= err;
+              launch();
+            },
+          );
+        }
+        if (inFlight === 0) resolve();
+      };
+      launch();
+    });
+    flushMarks();
+    await marking;
+    if (failure !== undefined) throw failure;
+  }
+
+  private async publishOne(entry: Entry): Promise<void> {
+    const { doc, envelope } = entry;
+    const typeName = eventTypeName(envelope);
+    const subject = subjectOf(envelope);
+    const parent = contextFromTraceHeaders({ traceparent: doc.traceparent, tracestate: doc.tracestate });
+    // The send span continues the producing span's trace; the consumer's span becomes its child.
+    await inSpan(
+      `send ${typeName}`,
+      SpanKind.PRODUCER,
+      parent,
+      messagingAttributes({ operation: 'send', subject, eventId: envelope.eventId, tenantId: envelope.tenantId, eventType: typeName }),
+      async () => {
+        const headers = traceHeadersOf();
+        try {
+          await this.opts.bus.publish(envelope, headers ? { ...headers } : {});
+        } catch (err) {
+          this.stats.failures++;
+          throw err;
+        }
+      },
+    );
+    this.stats.published++;
+    if (this.opts.afterPublish) await this.opts.afterPublish(envelope);
+    if (Date.now() > this.leaseUntil) throw new LeaseLostError();
+  }
+
+  private async markSent(ids: readonly string[]): Promise<void> {
+    const outbox = this.outbox();
+    if (this.opts.retentionMs <= 0) {
+      const { deletedCount } = await outbox.deleteMany({ _id: { $in: ids }, state: 'pending' });
+      this.stats.marked += deletedCount;
+      return;
+    }
+    const { modifiedCount } = await outbox.updateMany({ _id: { $in: ids }, state: 'pending' }, { $set: { state: 'sent', sentAt: new Date() } });
+    this.stats.marked += modifiedCount;
+  }
+
+  private async cleanupIfDue(): Promise<void> {
+    const now = Date.now();
+    if (this.opts.retentionMs <= 0 || now - this.lastCleanup < this.opts.cleanupIntervalMs) return;
+    this.lastCleanup = now;
+    await this.outbox().deleteMany({ state: 'sent', sentAt: { $lt: new Date(now - this.opts.retentionMs) } });
+  }
+
+  /** Resolves once no entry is pending (for tests and shutdown); rejects after `timeoutMs`. */
+  async waitUntilIdle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.outbox().countDocuments({ state: 'pending' })) > 0) {
+      if (Date.now() > deadline) throw new Error(`outbox still has pending entries after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import type { BaseDocument, DocumentStore, StoreSession } from '@continuum/store';
+import { createEnvelope, encodeEnvelope } from './envelope';
+import { traceHeadersOf } from './trace';
+import type { EventEnvelope, EventType, NewEvent, Outbox } from './types';
+
+/**
+ * The transactional outbox. A service appends its events with the session of the transaction that
+ * changes its state, so the state change and the events commit together or not at all; the relay
+ * (outbox-relay.ts) publishes them afterwards. The producing span's trace context is stored with
+ * the event, so the trace continues from the change that caused it, however late it is published.
+ */
+export const OUTBOX_COLLECTION = 'outbox';
+
+/** One outgoing event as stored in the outbox collection. */
+export interface OutboxDocument extends BaseDocument {
+  /** The event id (UUIDv7: time ordered, so `_id` order is production order). */
+  _id: string;
+  state: 'pending' | 'sent';
+  domain: string;
+  type: string;
+  /** The encoded EventEnvelope, base64: stored as text so both store backends keep it byte for byte. */
+  envelope: string;
+  /** W3C trace context of the producing span, if there was one. */
+  traceparent?: string;
+  tracestate?: string;
+  createdAt: Date;
+  /** When the broker acknowledged it (state `sent`). */
+  sentAt?: Date;
+}
+
+/**
+ * Declares the outbox collection and its indexes: pending entries by id (the relay's read) and sent
+ * entries by time (the clean-up). Idempotent.
+ */
+export async function defineOutboxCollection(store: DocumentStore): Promise<void> {
+  await store.defineCollection(OUTBOX_COLLECTION, [
+    { key: { state: 1, _id: 1 }, name: 'state_id' },
+    { key: { state: 1, sentAt: 1 }, name: 'state_sent_at' },
+  ]);
+}
+
+/** Thrown when Outbox.append is called without a transaction session. */
+export class OutboxSessionRequiredError extends Error {
+  constructor() {
+    super('Outbox.append needs the session of the transaction that changes the state (store.withTransaction)');
+    this.name = 'OutboxSessionRequiredError';
+  }
+}
+
+/**
+ * Wakes the relays of one store when events are appended. Waking is a hint: the append's
+ * transaction may not have committed yet (or may roll back), so a woken relay reads the store and,
+ * finding nothing new, looks again shortly after; polling covers events appended by other processes.
+ */
+export class OutboxSignal {
+  private waiters: (() => void)[] = [];
+  /** Incremented on every append, so a relay can tell whether something happened meanwhile. */
+  generation = 0;
+
+  notify(): void {
+    this.generation++;
+    const waiters = this.waiters;
+    if (waiters.length === 0) return;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * Resolves on the next notify or after `timeoutMs`. The promise is created by the waiting relay,
+   * so its continuation runs in the relay's async context, never in the appending transaction's.
+   */
+  wait(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiters.push(done);
+    });
+  }
+}
+
+const signals = new WeakMap<DocumentStore, OutboxSignal>();
+
+/** The signal shared by the outboxes and relays of one store in this process. */
+export function outboxSignalFor(store: DocumentStore): OutboxSignal {
+  let signal = signals.get(store);
+  if (!signal) {
+    signal = new OutboxSignal();
+    signals.set(store, signal);
+  }
+  return signal;
+}
+
+export interface OutboxOptions {
+  store: DocumentStore;
+  /** Name of the producing service, written into every envelope (`identity`). */
+  producer: string;
+}
+
+class StoreOutbox implements Outbox {
+  private ready: Promise<void> | undefined;
+  private readonly signal: OutboxSignal;
+
+  constructor(private readonly options: OutboxOptions) {
+    this.signal = outboxSignalFor(options.store);
+  }
+
+  async append<P>(session: StoreSession, type: EventType<P>, event: NewEvent<P>): Promise<EventEnvelope> {
+    if (!session) throw new OutboxSessionRequiredError();
+    // Validates the event (InvalidArgumentError naming the field) before anything is written.
+    const envelope = createEnvelope(type, event, { producer: this.options.producer });
+    this.ready ??= defineOutboxCollection(this.options.store);
+    await this.ready;
+    const trace = traceHeadersOf();
+    const data = encodeEnvelope(envelope);
+    const document: OutboxDocument = {
+      _id: envelope.eventId,
+      tenantId: envelope.tenantId,
+      state: 'pending',
+      domain: envelope.domain,
+      type: envelope.type,
+      envelope: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
+      createdAt: envelope.occurredAt ?? new Date(),
+      ...(trace ? trace : {}),
+    };
+    await this.options.store.forTenant(envelope.tenantId).collection<OutboxDocument>(OUTBOX_COLLECTION).insertOne(document, { session });
+    this.signal.notify();
+    return envelope;
+  }
+}
+
+/** The outbox of a service: `append(session, type, event)` inside the state change's transaction. */
+export function createOutbox(options: OutboxOptions): Outbox {
+  return new StoreOutbox(options);
+}
