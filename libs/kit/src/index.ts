@@ -13,6 +13,7 @@ export {
   describeConfig,
   kitConfigSchema,
   kitConfigVariables,
+  serviceConfigSchema,
   SUPPORTED_JWT_ALGORITHMS,
   type ConfigVariable,
   type KitConfig,

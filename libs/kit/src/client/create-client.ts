@@ -20,7 +20,10 @@ export interface GeneratedMethod {
   readonly path: string;
   readonly requestStream: boolean;
   readonly responseStream: boolean;
+  // `any`: each generated method has its own message types; this is the common supertype.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly requestSerialize: (value: any) => Buffer;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly responseDeserialize: (value: Buffer) => any;
 }
 

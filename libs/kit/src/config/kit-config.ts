@@ -9,18 +9,23 @@ export const SUPPORTED_JWT_ALGORITHMS = [
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+function serviceNameVar(fallback: string) {
+  return z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')
+    .default(fallback)
+    .describe('Service name in logs, traces and metrics (each service sets its own default).');
+}
+
 /**
- * The variables every Continuum service reads. Each service extends the schema with its own
- * (`kitConfigSchema.extend({ MONGODB_URI: ... })`); the cross-field checks below are kept by
- * `extend`. Descriptions feed the README table (see `describeConfig`).
+ * The variables every Continuum service reads. Each service extends the schema with its own,
+ * preferably through `serviceConfigSchema(name, { MONGODB_URI: ... })`; `kitConfigSchema.extend`
+ * works for new variables, `.safeExtend` to change a kit variable. The cross-variable checks below
+ * are kept either way. Descriptions feed the README table (see `describeConfig`).
  */
 export const kitConfigSchema = z
   .object({
-    SERVICE_NAME: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')
-      .default('continuum')
-      .describe('Service name in logs, traces and metrics (each service sets its own default).'),
+    SERVICE_NAME: serviceNameVar('continuum'),
     GRPC_HOST: z.string().default('0.0.0.0').describe('Interface the gRPC server binds to.'),
     GRPC_PORT: portVar(50051).describe('gRPC port; 0 picks a free port.'),
     ADMIN_PORT: portVar(9464).describe('Admin HTTP port for /metrics, /healthz and /readyz; 0 picks a free port.'),
@@ -66,6 +71,17 @@ export const kitConfigSchema = z
       }
     }
   });
+
+/**
+ * A service's configuration schema: the kit's variables with SERVICE_NAME defaulting to the
+ * service, plus the service's own variables (which may also replace a kit variable's default).
+ */
+export function serviceConfigSchema<S extends z.ZodRawShape>(serviceName: string, shape: S) {
+  const extension = { SERVICE_NAME: serviceNameVar(serviceName), ...shape };
+  // zod cannot check a generic shape against the kit's; the explicit type argument keeps the
+  // result fully typed for the caller.
+  return kitConfigSchema.safeExtend<{ SERVICE_NAME: ReturnType<typeof serviceNameVar> } & S>(extension as never);
+}
 
 /** The parsed common configuration; services' configs are supersets of it. */
 export type KitConfig = z.output<typeof kitConfigSchema>;

@@ -38,7 +38,7 @@ export interface EchoFixture {
 }
 
 /** The Echo service on a free port with JWT auth from a fresh dev issuer, its logs captured. */
-export async function startEcho(env: Record<string, string> = {}): Promise<EchoFixture> {
+export async function startEcho(env: Record<string, string> = {}, options: { registry?: Registry } = {}): Promise<EchoFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'kit-echo-'));
   const issuer = createDevTokenIssuer();
   const config = loadConfig(kitConfigSchema, {
@@ -49,7 +49,7 @@ export async function startEcho(env: Record<string, string> = {}): Promise<EchoF
   });
   const logs = new LogCapture();
   const logger = createLogger({ service: 'echo', level: 'debug', destination: logs });
-  const registry = new Registry();
+  const registry = options.registry ?? new Registry();
   const server = createGrpcServer({
     serviceName: 'echo',
     domain: ECHO_DOMAIN,

@@ -52,8 +52,9 @@ export class ShutdownManager {
   /**
    * SIGTERM / SIGINT: shut down, then exit 0 (1 if something failed to close or the shutdown
    * overran). A second signal exits at once, for an operator who does not want to wait.
+   * Returns a function removing the handlers.
    */
-  installSignalHandlers(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): void {
+  installSignalHandlers(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): () => void {
     const onSignal = (signal: NodeJS.Signals): void => {
       if (this.isShuttingDown) {
         this.options.logger.warn({ signal }, 'second signal: exiting now');
@@ -71,6 +72,7 @@ export class ShutdownManager {
       });
     };
     for (const signal of signals) process.on(signal, onSignal);
+    return () => signals.forEach((signal) => process.off(signal, onSignal));
   }
 
   private async closeAll(reason: string): Promise<boolean> {

@@ -27,6 +27,8 @@ export interface GrpcServerOptions {
   readonly domain: string;
   readonly config: GrpcServerConfig;
   readonly logger: Logger;
+  // `any`: registrations of different services have unrelated definition types.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly registrations: readonly ServiceRegistration<any>[];
   /** Where the RED metrics go; prom-client's global registry by default. */
   readonly metricsRegistry?: Registry;

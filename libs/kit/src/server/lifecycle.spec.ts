@@ -1,4 +1,5 @@
-import { status } from '@grpc/grpc-js';
+import { Metadata, credentials, status } from '@grpc/grpc-js';
+import { testingV1 } from '@continuum/contracts';
 import { echoRequest, startEcho, type EchoFixture } from '../echo/echo-fixture.test-util';
 import { fileContainingSymbol, healthClient, listServicesByReflection } from './health-reflection-clients.test-util';
 import { eventually, failure } from './test-helpers.test-util';
@@ -93,11 +94,8 @@ describe('deadlines and limits', () => {
   });
 
   it('applies the default deadline when the client sets none', async () => {
-    const raw = new (require('@continuum/contracts') as typeof import('@continuum/contracts')).testingV1.EchoServiceClient(
-      echo.address,
-      (require('@grpc/grpc-js') as typeof import('@grpc/grpc-js')).credentials.createInsecure(),
-    );
-    const { Metadata } = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+    // The raw generated client: the kit client always sets a deadline.
+    const raw = new testingV1.EchoServiceClient(echo.address, credentials.createInsecure());
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${token}`);
     metadata.set('x-tenant-id', 'tenant-a');

@@ -32,12 +32,18 @@ export type ClientStreamHandler<Req, Res> = (requests: AsyncIterable<Req>, ctx: 
 /** A bidirectional-streaming handler. */
 export type BidiStreamHandler<Req, Res> = (requests: AsyncIterable<Req>, ctx: CallContext) => AsyncIterable<Res>;
 
-/** Any of the four handler kinds; the kit picks the wrapper from the method definition. */
+/**
+ * Any of the four handler kinds; the kit picks the wrapper from the method definition. `any`
+ * because handler parameters are contravariant: a handler of one request type is not a handler
+ * of `unknown`.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 export type AnyHandler =
   | UnaryHandler<any, any>
   | ServerStreamHandler<any, any>
   | ClientStreamHandler<any, any>
   | BidiStreamHandler<any, any>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /**
  * One gRPC service to serve: the ts-proto generated definition (e.g. `IdentityServiceService`),
@@ -63,6 +69,7 @@ export interface ServiceModule {
   /** Service name: identity, context, routing, consent, metrics. */
   readonly name: string;
   /** The gRPC services to serve. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- registrations of unrelated definitions
   readonly registrations: readonly ServiceRegistration<any>[];
   /** Starts background work; called once the store and bus are ready, before serving. */
   start(): Promise<void>;
