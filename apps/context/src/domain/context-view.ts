@@ -63,8 +63,8 @@ export interface ContextInput {
   readonly recentTouchpointsNewestFirst: readonly Touchpoint[];
   /** Candidate facts (any number per key; the latest wins). */
   readonly facts: readonly CapturedFact[];
-  /** The latest touchpoint handled by an agent, if the caller looked it up separately. */
-  readonly lastAgentTouchpoint?: Touchpoint;
+  /** The agent of the latest touchpoint a person handled, if the caller keeps it (else found among the recent touchpoints). */
+  readonly lastAgent?: { readonly agentId: string; readonly at: Date };
   /** Best assurance seen on any touchpoint. */
   readonly bestTouchpointAssurance?: Assurance;
   readonly touchpointCount: number;
@@ -106,9 +106,7 @@ export function assembleContext(input: ContextInput): ContextView {
   });
   const openCases = input.cases.filter((c) => c.status !== 'closed').sort((a, b) => b.updateTime.getTime() - a.updateTime.getTime());
   const { facts, withheldCount } = factsForPurpose(input.facts, input.purpose, { limit: input.factLimit });
-  const agent = input.lastAgentTouchpoint?.agentId
-    ? { agentId: input.lastAgentTouchpoint.agentId, at: input.lastAgentTouchpoint.occurredAt }
-    : lastAgent(input.recentTouchpointsNewestFirst);
+  const agent = input.lastAgent ?? lastAgent(input.recentTouchpointsNewestFirst);
   const touchpointAssurance = input.recentTouchpointsNewestFirst.reduce<Assurance | undefined>((best, t) => strongerAssurance(best, t.assurance), input.bestTouchpointAssurance);
   return {
     profile: {

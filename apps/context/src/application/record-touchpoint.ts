@@ -1,0 +1,214 @@
+import { FailedPreconditionError, InvalidArgumentError } from '@continuum/kit';
+import { DuplicateKeyError, type StoreSession } from '@continuum/store';
+import {
+  advanceJourney,
+  chooseInstance,
+  evaluateAbandonment,
+  repeatedFactKeys,
+  startJourney,
+  type Assurance,
+  type CapturedFact,
+  type Case,
+  type Channel,
+  type Direction,
+  type JourneyChange,
+  type JourneyDefinition,
+  type JourneyInstance,
+  type Outcome,
+  type Sensitivity,
+  type Touchpoint,
+} from '../domain';
+import { TouchpointRecorded, appendJourneyEvent, touchpointRecordedPayload } from '../events/context-events';
+import { factFromDoc } from '../store/facts';
+import { repositoriesFor, type TenantRepositories } from '../store/repositories';
+import type { CoreDeps } from './deps';
+import { newDocumentId, newResourceId } from './ids';
+import { resolveOwner, type Owner } from './owners';
+
+/** A validated touchpoint as a channel sent it. */
+export interface TouchpointInput {
+  readonly touchpointId: string;
+  readonly profileId: string;
+  readonly channel: Channel;
+  readonly direction: Direction;
+  readonly occurredAt: Date;
+  readonly journeyDefinitionId?: string;
+  readonly journeyStepId?: string;
+  readonly intent?: string;
+  readonly outcome?: Outcome;
+  readonly agentId?: string;
+  readonly caseId?: string;
+  readonly facts: readonly { key: string; value: string; sensitivity: Sensitivity }[];
+  readonly assurance?: Assurance;
+  readonly summary?: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface RecordResult {
+  readonly touchpoint: Touchpoint;
+  readonly alreadyRecorded: boolean;
+}
+
+/** Field names are relative to the request message; RecordTouchpoints reuses them per message. */
+const FIELD = 'touchpoint';
+
+/** Persists journey changes and their events; returns the instance id. */
+async function applyJourney(
+  deps: CoreDeps,
+  repos: TenantRepositories,
+  definition: JourneyDefinition,
+  owner: Owner,
+  input: TouchpointInput,
+  stepId: string,
+  now: Date,
+  session: StoreSession,
+): Promise<{ journeyId: string; changed: boolean }> {
+  const stored = await repos.journeys.forProfileAndDefinition(owner.profileId, definition.journeyDefinitionId, { session });
+  const instances: JourneyInstance[] = [];
+  for (const instance of stored) {
+    // An instance that went idle is closed first, so the new touchpoint starts a fresh one.
+    const evaluated = evaluateAbandonment(instance, definition, now);
+    if (evaluated.changes.length > 0) await persistJourney(deps, repos, evaluated.instance, definition, false, evaluated.changes, session);
+    instances.push(evaluated.instance);
+  }
+  const step = { stepId, channel: input.channel, touchpointId: input.touchpointId, occurredAt: input.occurredAt };
+  const chosen = chooseInstance(instances, definition, input.occurredAt, now);
+  const result = chosen
+    ? advanceJourney(chosen, definition, step)
+    : startJourney(definition, { journeyId: newResourceId('jrn'), profileId: owner.profileId, originProfileId: input.profileId }, step, now);
+  await persistJourney(deps, repos, result.instance, definition, chosen === undefined, result.changes, session);
+  return { journeyId: result.instance.journeyId, changed: result.changes.length > 0 };
+}
+
+/** Saves an instance and appends one event per change, in the caller's transaction. */
+export async function persistJourney(
+  deps: CoreDeps,
+  repos: TenantRepositories,
+  instance: JourneyInstance,
+  definition: JourneyDefinition,
+  isNew: boolean,
+  changes: readonly JourneyChange[],
+  session: StoreSession,
+): Promise<void> {
+  await repos.journeys.save(instance, definition, isNew, newDocumentId(), session);
+  for (const change of changes) await appendJourneyEvent(deps.outbox, session, repos.tenantId, change, instance);
+}
+
+/** Checks what the touchpoint refers to (journey definition, case) before anything is written. */
+async function loadReferences(
+  repos: TenantRepositories,
+  input: TouchpointInput,
+  owner: Owner,
+): Promise<{ definition: JourneyDefinition | undefined; kase: Case | undefined }> {
+  let definition: JourneyDefinition | undefined;
+  if (input.journeyDefinitionId) {
+    definition = await repos.definitions.get(input.journeyDefinitionId);
+    if (!definition) {
+      throw new InvalidArgumentError([{ field: `${FIELD}.journey_definition_id`, description: 'is not a journey definition of this tenant', reason: 'UNKNOWN_JOURNEY_DEFINITION' }]);
+    }
+    if (!definition.steps.some((s) => s.stepId === input.journeyStepId)) {
+      throw new InvalidArgumentError([{ field: `${FIELD}.journey_step_id`, description: `is not a step of journey ${definition.journeyDefinitionId}`, reason: 'UNKNOWN_STEP' }]);
+    }
+  }
+  let kase: Case | undefined;
+  if (input.caseId) {
+    kase = await repos.cases.get(input.caseId);
+    if (!kase) throw new InvalidArgumentError([{ field: `${FIELD}.case_id`, description: 'is not a case of this tenant', reason: 'UNKNOWN_CASE' }]);
+    if (kase.profileId !== owner.profileId) {
+      throw new InvalidArgumentError([{ field: `${FIELD}.case_id`, description: 'belongs to another customer', reason: 'CASE_OF_ANOTHER_PROFILE' }]);
+    }
+    if (kase.status === 'closed' && kase.closeTime && input.occurredAt.getTime() > kase.closeTime.getTime()) {
+      throw new FailedPreconditionError('CASE_CLOSED', 'the case was closed before this touchpoint happened', { case_id: kase.caseId });
+    }
+  }
+  return { definition, kase };
+}
+
+/**
+ * Records one touchpoint: the timeline entry, its facts (latest per key, late arrivals do not
+ * overwrite), its journey, its case and the profile summary, plus the events, in one transaction.
+ * A touchpoint id seen before returns the first recording and changes nothing.
+ */
+export async function recordTouchpoint(deps: CoreDeps, tenantId: string, input: TouchpointInput): Promise<RecordResult> {
+  const repos = repositoriesFor(deps.store, tenantId);
+  const existing = await repos.touchpoints.findById(input.touchpointId);
+  if (existing) return { touchpoint: existing, alreadyRecorded: true };
+
+  const owner = await resolveOwner(repos, input.profileId);
+  if (owner.erased) throw new FailedPreconditionError('PROFILE_ERASED', 'the profile was erased; nothing more is recorded for it');
+  const { definition } = await loadReferences(repos, input, owner);
+  const now = deps.clock();
+
+  let touchpoint: Touchpoint;
+  let journeyChanged = false;
+  try {
+    touchpoint = await deps.store.withTransaction(async (session) => {
+      const facts: CapturedFact[] = input.facts.map((f) => ({
+        key: f.key,
+        value: f.value,
+        sensitivity: f.sensitivity,
+        sourceChannel: input.channel,
+        capturedAt: input.occurredAt,
+        touchpointId: input.touchpointId,
+      }));
+      let journeyId: string | undefined;
+      if (definition && input.journeyStepId) {
+        const applied = await applyJourney(deps, repos, definition, owner, input, input.journeyStepId, now, session);
+        journeyId = applied.journeyId;
+        journeyChanged = applied.changed;
+      }
+      const tp: Touchpoint = {
+        touchpointId: input.touchpointId,
+        profileId: owner.profileId,
+        originProfileId: input.profileId,
+        channel: input.channel,
+        direction: input.direction,
+        occurredAt: input.occurredAt,
+        recordedAt: now,
+        journeyDefinitionId: input.journeyDefinitionId,
+        journeyStepId: input.journeyStepId,
+        journeyId,
+        intent: input.intent,
+        outcome: input.outcome,
+        agentId: input.agentId,
+        caseId: input.caseId,
+        facts,
+        assurance: input.assurance,
+        summary: input.summary,
+        attributes: input.attributes,
+      };
+      await repos.touchpoints.insert(tp, newDocumentId(), session);
+
+      let repeated: string[] = [];
+      if (facts.length > 0) {
+        const known = await repos.facts.forProfile(owner.profileId, { session });
+        repeated = repeatedFactKeys(known.map(factFromDoc), facts);
+        for (const fact of facts) {
+          const current = known.find((k) => k.originProfileId === input.profileId && k.key === fact.key);
+          await repos.facts.keepLatest(fact, owner.profileId, input.profileId, current, session);
+        }
+      }
+      if (input.caseId) await repos.cases.attach(input.caseId, input.channel, now, session);
+      await repos.profiles.countTouchpoint(owner.doc, owner.profileId, tp, session);
+      await deps.outbox.append(session, TouchpointRecorded, {
+        tenantId,
+        subjectProfileId: owner.profileId,
+        payload: touchpointRecordedPayload(tp, repeated),
+      });
+      return tp;
+    });
+  } catch (err) {
+    // A concurrent recording of the same id won the race: answer like a repeat.
+    if (err instanceof DuplicateKeyError && err.keyFields.includes('touchpointId')) {
+      const winner = await repos.touchpoints.findById(input.touchpointId);
+      if (winner) return { touchpoint: winner, alreadyRecorded: true };
+    }
+    throw err;
+  }
+
+  const touched = new Set([owner.profileId, input.profileId]);
+  deps.hub.notify(tenantId, touched, { kind: 'touchpoint', id: touchpoint.touchpointId });
+  if (journeyChanged && touchpoint.journeyId) deps.hub.notify(tenantId, touched, { kind: 'journey', id: touchpoint.journeyId });
+  if (touchpoint.caseId) deps.hub.notify(tenantId, touched, { kind: 'case', id: touchpoint.caseId });
+  return { touchpoint, alreadyRecorded: false };
+}

@@ -1,0 +1,383 @@
+// gRPC handlers of continuum.context.v1.ContextService: validate, call the use case, map the
+// result. Domain and store errors are translated to the kit's errors here, once.
+import { status } from '@grpc/grpc-js';
+import { contextV1 } from '@continuum/contracts';
+import {
+  AbortedError,
+  DomainError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  Violations,
+  type CallContext,
+  type ServiceRegistration,
+} from '@continuum/kit';
+import { InvalidPageTokenError, TransactionConflictError } from '@continuum/store';
+import { closeCase, getCase, listCases, openCase, updateCase } from './application/cases';
+import { getContext, getFacts } from './application/context-query';
+import type { CoreDeps } from './application/deps';
+import { resolveOwner } from './application/owners';
+import { createDefinition, getDefinition, getJourney, listDefinitions, listJourneys, updateDefinition } from './application/journeys';
+import { recordTouchpoint } from './application/record-touchpoint';
+import type { ChangeKind, ContextChangeNotice } from './application/watch-hub';
+import { CaseClosedError, ContextDomainError, DomainValidationError, VersionMismatchError } from './domain';
+import { caseStatuses, caseToWire, channels, contextToWire, definitionToWire, factToWire, journeyStatuses, journeyToWire, touchpointToWire } from './mapping';
+import { repositoriesFor } from './store/repositories';
+import {
+  checkId,
+  definitionDraft,
+  LOWER_SNAKE,
+  pageSize,
+  pageToken,
+  requestId,
+  validatePurpose,
+  validateTouchpoint,
+} from './validation';
+
+/** ErrorInfo domain of the context service. */
+export const CONTEXT_ERROR_DOMAIN = 'context.continuum.dev';
+
+export const SCOPES = { read: 'context.read', write: 'context.write', admin: 'context.admin' } as const;
+
+/** Turns domain and store errors into the kit's typed errors (the interceptor maps those to gRPC). */
+export function translateError(err: unknown): unknown {
+  if (err instanceof DomainError) return err;
+  if (err instanceof DomainValidationError) return new InvalidArgumentError(err.violations);
+  if (err instanceof CaseClosedError) return new FailedPreconditionError(err.reason, err.message, { case_id: err.caseId });
+  if (err instanceof VersionMismatchError) return new AbortedError(err.reason, err.message);
+  if (err instanceof ContextDomainError) return new FailedPreconditionError(err.reason, err.message);
+  if (err instanceof InvalidPageTokenError) return new InvalidArgumentError([{ field: 'page_token', description: 'is not a token of this query', reason: 'INVALID_PAGE_TOKEN' }]);
+  if (err instanceof TransactionConflictError) return new AbortedError('TRANSACTION_CONFLICT', 'concurrent changes conflicted; retry');
+  return err;
+}
+
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw translateError(err);
+  }
+}
+
+const CHANGE: Record<ChangeKind, contextV1.ContextChange> = {
+  touchpoint: contextV1.ContextChange.CONTEXT_CHANGE_TOUCHPOINT_RECORDED,
+  journey: contextV1.ContextChange.CONTEXT_CHANGE_JOURNEY,
+  case: contextV1.ContextChange.CONTEXT_CHANGE_CASE,
+  profile: contextV1.ContextChange.CONTEXT_CHANGE_PROFILE,
+  erased: contextV1.ContextChange.CONTEXT_CHANGE_ERASED,
+};
+
+const limits = (v: Violations, touchpointLimit: number, factLimit: number): { touchpointLimit: number; factLimit: number } => {
+  v.range('touchpoint_limit', touchpointLimit, 0, 100);
+  v.range('fact_limit', factLimit, 0, 200);
+  return { touchpointLimit: touchpointLimit || 20, factLimit: factLimit || 50 };
+};
+
+/** The ContextService registration: handlers and the scope each method requires. */
+export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof contextV1.ContextServiceService> {
+  return {
+    definition: contextV1.ContextServiceService,
+    scopes: {
+      recordTouchpoint: SCOPES.write,
+      recordTouchpoints: SCOPES.write,
+      listTouchpoints: SCOPES.read,
+      getFacts: SCOPES.read,
+      createJourneyDefinition: SCOPES.admin,
+      getJourneyDefinition: SCOPES.read,
+      listJourneyDefinitions: SCOPES.read,
+      updateJourneyDefinition: SCOPES.admin,
+      getJourney: SCOPES.read,
+      listJourneys: SCOPES.read,
+      openCase: SCOPES.write,
+      updateCase: SCOPES.write,
+      closeCase: SCOPES.write,
+      getCase: SCOPES.read,
+      listCases: SCOPES.read,
+      getContext: SCOPES.read,
+      watchContext: SCOPES.read,
+    },
+    handlers: {
+      async recordTouchpoint(req: contextV1.RecordTouchpointRequest, ctx: CallContext): Promise<contextV1.RecordTouchpointResponse> {
+        const v = new Violations();
+        const input = validateTouchpoint(v, req.touchpoint, deps.clock());
+        checkId(v, 'request_id', req.requestId, false);
+        v.throwIfAny();
+        if (!input) throw new InvalidArgumentError([{ field: 'touchpoint', description: 'is required', reason: 'REQUIRED' }]);
+        const result = await guard(() => recordTouchpoint(deps, ctx.tenantId, input));
+        return { touchpoint: touchpointToWire(result.touchpoint), alreadyRecorded: result.alreadyRecorded };
+      },
+
+      async recordTouchpoints(requests: AsyncIterable<contextV1.RecordTouchpointsRequest>, ctx: CallContext): Promise<contextV1.RecordTouchpointsResponse> {
+        const out: contextV1.RecordTouchpointsResponse = { recordedCount: 0, duplicateCount: 0, rejected: [], rejectedCount: 0 };
+        let index = -1;
+        for await (const req of requests) {
+          index += 1;
+          const reject = (err: DomainError): void => {
+            out.rejectedCount += 1;
+            if (out.rejected.length >= 100) return;
+            out.rejected.push({
+              index,
+              touchpointId: req.touchpoint?.touchpointId ?? '',
+              code: err.code,
+              reason: err.reason,
+              fields: err instanceof InvalidArgumentError ? err.violations.map((x) => x.field) : [],
+              description: err.message,
+            });
+          };
+          const v = new Violations();
+          const input = validateTouchpoint(v, req.touchpoint, deps.clock());
+          if (!input) {
+            reject(new InvalidArgumentError(v.violations));
+            continue;
+          }
+          try {
+            const result = await guard(() => recordTouchpoint(deps, ctx.tenantId, input));
+            if (result.alreadyRecorded) out.duplicateCount += 1;
+            else out.recordedCount += 1;
+          } catch (err) {
+            // Per-message problems are reported; anything else (the store is down) fails the stream.
+            if (err instanceof DomainError && err.code !== status.INTERNAL && err.code !== status.UNAVAILABLE) reject(err);
+            else throw err;
+          }
+        }
+        return out;
+      },
+
+      async listTouchpoints(req: contextV1.ListTouchpointsRequest, ctx: CallContext): Promise<contextV1.ListTouchpointsResponse> {
+        const v = new Violations();
+        checkId(v, 'profile_id', req.profileId, true);
+        const wanted = req.channels.map((c, i) => {
+          const ch = channels.domain(c);
+          if (!ch) v.add(`channels[${i}]`, `unknown value ${c}`, 'UNKNOWN_ENUM_VALUE');
+          return ch;
+        });
+        checkId(v, 'journey_definition_id', req.journeyDefinitionId, false, 64);
+        checkId(v, 'journey_id', req.journeyId, false);
+        checkId(v, 'case_id', req.caseId, false);
+        const from = req.timeRange?.startTime;
+        const to = req.timeRange?.endTime;
+        if (from && to && from.getTime() >= to.getTime()) v.add('time_range.end_time', 'must be after start_time', 'OUT_OF_RANGE');
+        const size = pageSize(v, req.pageSize);
+        const token = pageToken(v, req.pageToken);
+        v.throwIfAny();
+        return guard(async () => {
+          const repos = repositoriesFor(deps.store, ctx.tenantId);
+          const owner = await resolveOwner(repos, req.profileId);
+          if (owner.erased) return { touchpoints: [], nextPageToken: '' };
+          const page = await repos.touchpoints.list(
+            {
+              profileId: owner.profileId,
+              channels: wanted.filter((c) => c !== undefined),
+              journeyDefinitionId: req.journeyDefinitionId || undefined,
+              journeyId: req.journeyId || undefined,
+              caseId: req.caseId || undefined,
+              from,
+              to,
+            },
+            req.newestFirst,
+            { pageSize: size, pageToken: token },
+          );
+          return { touchpoints: page.items.map(touchpointToWire), nextPageToken: page.nextPageToken };
+        });
+      },
+
+      async getFacts(req: contextV1.GetFactsRequest, ctx: CallContext): Promise<contextV1.GetFactsResponse> {
+        const v = new Violations();
+        checkId(v, 'profile_id', req.profileId, true);
+        const purpose = validatePurpose(v, 'purpose', req.purpose);
+        v.maxItems('keys', req.keys, 100);
+        req.keys.slice(0, 100).forEach((k, i) => v.pattern(`keys[${i}]`, k, LOWER_SNAKE, 'lower_snake') && v.maxLength(`keys[${i}]`, k, 64));
+        v.throwIfAny();
+        const result = await guard(() => getFacts(deps, ctx.tenantId, req.profileId, purpose ?? 'service', req.keys));
+        return { facts: result.facts.map(factToWire), withheldCount: result.withheldCount };
+      },
+
+      async createJourneyDefinition(req: contextV1.CreateJourneyDefinitionRequest, ctx: CallContext): Promise<contextV1.CreateJourneyDefinitionResponse> {
+        const v = new Violations();
+        const draft = definitionDraft(v, req.journeyDefinition);
+        requestId(v, req.requestId);
+        v.throwIfAny();
+        if (!draft) throw new InvalidArgumentError([{ field: 'journey_definition', description: 'is required', reason: 'REQUIRED' }]);
+        const created = await guard(() => createDefinition(deps, ctx.tenantId, draft, req.requestId));
+        return { journeyDefinition: definitionToWire(created) };
+      },
+
+      async getJourneyDefinition(req: contextV1.GetJourneyDefinitionRequest, ctx: CallContext): Promise<contextV1.GetJourneyDefinitionResponse> {
+        const v = new Violations();
+        checkId(v, 'journey_definition_id', req.journeyDefinitionId, true, 64);
+        v.throwIfAny();
+        return { journeyDefinition: definitionToWire(await guard(() => getDefinition(deps, ctx.tenantId, req.journeyDefinitionId))) };
+      },
+
+      async listJourneyDefinitions(req: contextV1.ListJourneyDefinitionsRequest, ctx: CallContext): Promise<contextV1.ListJourneyDefinitionsResponse> {
+        const v = new Violations();
+        const size = pageSize(v, req.pageSize);
+        const token = pageToken(v, req.pageToken);
+        v.throwIfAny();
+        const page = await guard(() => listDefinitions(deps, ctx.tenantId, { pageSize: size, pageToken: token }));
+        return { journeyDefinitions: page.items.map(definitionToWire), nextPageToken: page.nextPageToken };
+      },
+
+      async updateJourneyDefinition(req: contextV1.UpdateJourneyDefinitionRequest, ctx: CallContext): Promise<contextV1.UpdateJourneyDefinitionResponse> {
+        const v = new Violations();
+        const draft = definitionDraft(v, req.journeyDefinition);
+        v.range('expected_version', req.expectedVersion, 0, Number.MAX_SAFE_INTEGER);
+        requestId(v, req.requestId);
+        v.throwIfAny();
+        if (!draft) throw new InvalidArgumentError([{ field: 'journey_definition', description: 'is required', reason: 'REQUIRED' }]);
+        const updated = await guard(() => updateDefinition(deps, ctx.tenantId, draft, req.expectedVersion, req.requestId));
+        return { journeyDefinition: definitionToWire(updated) };
+      },
+
+      async getJourney(req: contextV1.GetJourneyRequest, ctx: CallContext): Promise<contextV1.GetJourneyResponse> {
+        const v = new Violations();
+        checkId(v, 'journey_id', req.journeyId, true);
+        v.throwIfAny();
+        return { journey: journeyToWire(await guard(() => getJourney(deps, ctx.tenantId, req.journeyId))) };
+      },
+
+      async listJourneys(req: contextV1.ListJourneysRequest, ctx: CallContext): Promise<contextV1.ListJourneysResponse> {
+        const v = new Violations();
+        checkId(v, 'profile_id', req.profileId, true);
+        const statusFilter = journeyStatuses.domain(req.status);
+        if (req.status !== 0 && !statusFilter) v.add('status', `unknown value ${req.status}`, 'UNKNOWN_ENUM_VALUE');
+        checkId(v, 'journey_definition_id', req.journeyDefinitionId, false, 64);
+        const size = pageSize(v, req.pageSize);
+        const token = pageToken(v, req.pageToken);
+        v.throwIfAny();
+        const page = await guard(() =>
+          listJourneys(deps, ctx.tenantId, { profileId: req.profileId, status: statusFilter, journeyDefinitionId: req.journeyDefinitionId || undefined }, { pageSize: size, pageToken: token }),
+        );
+        return { journeys: page.items.map(journeyToWire), nextPageToken: page.nextPageToken };
+      },
+
+      async openCase(req: contextV1.OpenCaseRequest, ctx: CallContext): Promise<contextV1.OpenCaseResponse> {
+        const v = new Violations();
+        checkId(v, 'profile_id', req.profileId, true);
+        if (v.required('subject', req.subject)) v.maxLength('subject', req.subject, 256);
+        checkId(v, 'owner_agent_id', req.ownerAgentId, false);
+        checkId(v, 'team_id', req.teamId, false);
+        requestId(v, req.requestId);
+        v.throwIfAny();
+        const kase = await guard(() =>
+          openCase(deps, ctx.tenantId, { profileId: req.profileId, subject: req.subject, ownerAgentId: req.ownerAgentId, teamId: req.teamId }, req.requestId),
+        );
+        return { case: caseToWire(kase) };
+      },
+
+      async updateCase(req: contextV1.UpdateCaseRequest, ctx: CallContext): Promise<contextV1.UpdateCaseResponse> {
+        const v = new Violations();
+        checkId(v, 'case_id', req.caseId, true);
+        if (req.ownerAgentId !== undefined) checkId(v, 'owner_agent_id', req.ownerAgentId, false);
+        if (req.teamId !== undefined) checkId(v, 'team_id', req.teamId, false);
+        if (req.subject !== undefined && v.required('subject', req.subject)) v.maxLength('subject', req.subject, 256);
+        const newStatus = caseStatuses.domain(req.status);
+        if (req.status !== 0 && !newStatus) v.add('status', `unknown value ${req.status}`, 'UNKNOWN_ENUM_VALUE');
+        else if (newStatus === 'closed') v.add('status', 'use CloseCase to close a case', 'USE_CLOSE_CASE');
+        v.range('expected_version', req.expectedVersion, 0, Number.MAX_SAFE_INTEGER);
+        requestId(v, req.requestId);
+        v.throwIfAny();
+        const kase = await guard(() =>
+          updateCase(
+            deps,
+            ctx.tenantId,
+            {
+              caseId: req.caseId,
+              ownerAgentId: req.ownerAgentId,
+              teamId: req.teamId,
+              subject: req.subject,
+              status: newStatus === 'closed' ? undefined : newStatus,
+              expectedVersion: req.expectedVersion,
+            },
+            req.requestId,
+          ),
+        );
+        return { case: caseToWire(kase) };
+      },
+
+      async closeCase(req: contextV1.CloseCaseRequest, ctx: CallContext): Promise<contextV1.CloseCaseResponse> {
+        const v = new Violations();
+        checkId(v, 'case_id', req.caseId, true);
+        v.maxLength('resolution', req.resolution, 1024);
+        requestId(v, req.requestId);
+        v.throwIfAny();
+        return { case: caseToWire(await guard(() => closeCase(deps, ctx.tenantId, req.caseId, req.resolution, req.requestId))) };
+      },
+
+      async getCase(req: contextV1.GetCaseRequest, ctx: CallContext): Promise<contextV1.GetCaseResponse> {
+        const v = new Violations();
+        checkId(v, 'case_id', req.caseId, true);
+        v.throwIfAny();
+        return { case: caseToWire(await guard(() => getCase(deps, ctx.tenantId, req.caseId))) };
+      },
+
+      async listCases(req: contextV1.ListCasesRequest, ctx: CallContext): Promise<contextV1.ListCasesResponse> {
+        const v = new Violations();
+        if (!req.profileId && !req.ownerAgentId) v.add('profile_id', 'profile_id or owner_agent_id is required', 'REQUIRED');
+        checkId(v, 'profile_id', req.profileId, false);
+        checkId(v, 'owner_agent_id', req.ownerAgentId, false);
+        const statusFilter = caseStatuses.domain(req.status);
+        if (req.status !== 0 && !statusFilter) v.add('status', `unknown value ${req.status}`, 'UNKNOWN_ENUM_VALUE');
+        const size = pageSize(v, req.pageSize);
+        const token = pageToken(v, req.pageToken);
+        v.throwIfAny();
+        const page = await guard(() =>
+          listCases(deps, ctx.tenantId, { profileId: req.profileId || undefined, ownerAgentId: req.ownerAgentId || undefined, status: statusFilter }, { pageSize: size, pageToken: token }),
+        );
+        return { cases: page.items.map(caseToWire), nextPageToken: page.nextPageToken };
+      },
+
+      async getContext(req: contextV1.GetContextRequest, ctx: CallContext): Promise<contextV1.GetContextResponse> {
+        const v = new Violations();
+        checkId(v, 'profile_id', req.profileId, true);
+        const purpose = validatePurpose(v, 'purpose', req.purpose);
+        const lim = limits(v, req.touchpointLimit, req.factLimit);
+        v.throwIfAny();
+        const view = await guard(() => getContext(deps, ctx.tenantId, { profileId: req.profileId, purpose: purpose ?? 'service', ...lim }));
+        return contextToWire(view);
+      },
+
+      async *watchContext(req: contextV1.WatchContextRequest, ctx: CallContext): AsyncIterable<contextV1.WatchContextResponse> {
+        const v = new Violations();
+        checkId(v, 'profile_id', req.profileId, true);
+        const purpose = validatePurpose(v, 'purpose', req.purpose) ?? 'service';
+        const lim = limits(v, req.touchpointLimit, 0);
+        v.throwIfAny();
+        const pending: ContextChangeNotice[] = [];
+        let wake: (() => void) | undefined;
+        const onNotice = (notice: ContextChangeNotice): void => {
+          pending.push(notice);
+          wake?.();
+        };
+        const onAbort = (): void => wake?.();
+        ctx.signal.addEventListener('abort', onAbort);
+        // Subscribe before the first read, so nothing that commits in between is missed.
+        const unsubscribe = [deps.hub.subscribe(ctx.tenantId, req.profileId, onNotice)];
+        try {
+          const read = () => guard(() => getContext(deps, ctx.tenantId, { profileId: req.profileId, purpose, ...lim }));
+          const first = await read();
+          if (first.profile.profileId !== req.profileId) unsubscribe.push(deps.hub.subscribe(ctx.tenantId, first.profile.profileId, onNotice));
+          yield { change: contextV1.ContextChange.CONTEXT_CHANGE_INITIAL, changedId: '', context: contextToWire(first) };
+          while (!ctx.signal.aborted) {
+            if (pending.length === 0) {
+              await new Promise<void>((resolve) => {
+                wake = resolve;
+              });
+              wake = undefined;
+            }
+            if (ctx.signal.aborted) break;
+            // A burst of changes becomes one message: the context is re-read once, after the last.
+            const batch = pending.splice(0);
+            const last = batch.find((n) => n.kind === 'erased') ?? batch[batch.length - 1];
+            if (!last) continue;
+            const view = await read();
+            yield { change: CHANGE[last.kind], changedId: last.id, context: contextToWire(view) };
+            if (last.kind === 'erased') return;
+          }
+        } finally {
+          ctx.signal.removeEventListener('abort', onAbort);
+          for (const u of unsubscribe) u();
+        }
+      },
+    },
+  };
+}
