@@ -71,20 +71,29 @@ export function describeEventBusContract(name: string, backend: () => BusUnderTe
     it('reads only the types a consumer asks for', async () => {
       const domain = freshDomain('types');
       const wanted = testEventType(domain, 'wanted');
+      const also = testEventType(domain, 'also');
       const other = testEventType(domain, 'other');
       await bus.ensureStreams([domain]);
-      const received: string[] = [];
-      const sub = await bus.subscribe({ durable: 'typed', domain, types: ['wanted'] }, async (event) => {
-        received.push(`${event.envelope.type}:${messageOf(wanted, event)}`);
+      const one: string[] = [];
+      const two: string[] = [];
+      const single = await bus.subscribe({ durable: 'typed-one', domain, types: ['wanted'] }, async (event) => {
+        one.push(`${event.envelope.type}:${messageOf(wanted, event)}`);
+      });
+      // Two types: the server filters them from nats-server 2.10 on, the client before.
+      const double = await bus.subscribe({ durable: 'typed-two', domain, types: ['wanted', 'also'] }, async (event) => {
+        two.push(`${event.envelope.type}:${event.envelope.type === 'also' ? messageOf(also, event) : messageOf(wanted, event)}`);
       });
       await bus.publish(envelopeOf(other, 'skip'));
       await bus.publish(envelopeOf(wanted, 'take'));
+      await bus.publish(envelopeOf(also, 'also take'));
       await bus.publish(envelopeOf(other, 'skip again'));
       await bus.publish(envelopeOf(wanted, 'take too'));
-      await waitFor(() => received.length >= 2);
+      await waitFor(() => one.length >= 2 && two.length >= 3);
       await sleep(100);
-      expect(received.sort()).toEqual(['wanted:take', 'wanted:take too']);
-      await sub.drain();
+      expect(one.sort()).toEqual(['wanted:take', 'wanted:take too']);
+      expect(two.sort()).toEqual(['also:also take', 'wanted:take', 'wanted:take too']);
+      await single.drain();
+      await double.drain();
     });
 
     it('redelivers an event after a failed attempt (nak with backoff), with a higher delivery count', async () => {

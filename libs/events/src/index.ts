@@ -57,3 +57,5 @@ export { OutboxRelay } from './outbox-relay';
 export type { OutboxRelayOptions, OutboxRelayStats } from './outbox-relay';
 export { createInboxConsumer, defineInboxCollection, INBOX_COLLECTION } from './inbox';
 export type { InboxConsumerOptions, InboxDocument, InboxStats, InboxSubscription } from './inbox';
+export { createJetStreamBus, JetStreamEventBus } from './jetstream-bus';
+export type { JetStreamBusOptions } from './jetstream-bus';
