@@ -60,3 +60,11 @@ export class LinkRefusedError extends Error {
     this.name = 'LinkRefusedError';
   }
 }
+
+/** Thrown when a profile's traits would take more than the limit as JSON. */
+export class TraitsTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`the profile's traits would take more than ${limitBytes} bytes as JSON`);
+    this.name = 'TraitsTooLargeError';
+  }
+}

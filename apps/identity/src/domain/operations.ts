@@ -1,11 +1,11 @@
-import { LinkRefusedError } from './errors';
+import { LinkRefusedError, TraitsTooLargeError } from './errors';
 import { assertMergeAllowed, decideExplicitMerge, mergeInto, unmerge } from './merge';
 import type { CompiledPolicy } from './policy';
 import { firstOverLimit, withSegments } from './profile';
 import type { ChangeSet, ObservedIdentifier } from './resolve';
 import { emptyChanges } from './resolve';
 import { membershipDiff } from './segments';
-import { applyTraitChanges } from './traits';
+import { TRAIT_LIMITS, applyTraitChanges, traitsSize } from './traits';
 import type { DomainEvent } from './events';
 import {
   assuranceRank,
@@ -39,8 +39,8 @@ export function planUpdateTraits(
   ctx: DomainContext,
 ): { profile: ProfileState; entered: string[]; left: string[]; changes: ChangeSet } {
   const change = applyTraitChanges(profile.traits, set, remove);
+  if (traitsSize(change.traits) > TRAIT_LIMITS.maxJsonBytes) throw new TraitsTooLargeError(TRAIT_LIMITS.maxJsonBytes);
   if (change.changed.length === 0) {
-    // Nothing changed: still re-evaluate, so that the answer shows the current membership.
     return { profile, entered: [], left: [], changes: emptyChanges() };
   }
   const after = finish(profile, { ...profile, traits: change.traits }, segments, ctx);

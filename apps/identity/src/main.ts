@@ -1,0 +1,49 @@
+/**
+ * The identity service as its own process. Boot order: configuration → telemetry → store and bus
+ * → the service module → admin and gRPC servers; everything registered with the ShutdownManager so
+ * SIGTERM closes it in reverse (gRPC first: NOT_SERVING, calls in flight finish; the store last).
+ *
+ *   node --conditions=@continuum/source --import tsx apps/identity/src/main.ts
+ */
+import { createGrpcServer, createLogger, loadConfig, runMain, ShutdownManager, startAdminServer, startTelemetry } from '@continuum/kit';
+import { identityConfigSchema } from './config';
+
+runMain(async () => {
+  const config = loadConfig(identityConfigSchema);
+  // Telemetry before the rest of the app (and the MongoDB driver) is loaded, so it is instrumented.
+  const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const logger = createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
+  const shutdown = new ShutdownManager({ logger, graceMs: config.SHUTDOWN_GRACE_MS });
+  shutdown.register('telemetry', () => telemetry.shutdown());
+  shutdown.installSignalHandlers();
+
+  const { createStore } = await import('@continuum/store');
+  const { createInProcessBus, createJetStreamBus } = await import('@continuum/events');
+  const { IDENTITY_ERROR_DOMAIN, createIdentityService } = await import('./index.js');
+
+  const store = await createStore({ mongodbUri: config.MONGODB_URI, dbName: config.MONGODB_DB, logger });
+  shutdown.register('store', () => store.close());
+  const servers = config.NATS_URL?.split(',').map((s) => s.trim()).filter(Boolean);
+  const bus = servers && servers.length > 0 ? await createJetStreamBus({ servers, name: config.SERVICE_NAME, log: logger }) : createInProcessBus({ log: logger });
+  if (bus.kind === 'in-process') logger.warn({}, 'NATS_URL is not set: events stay in this process (development only)');
+  shutdown.register('bus', () => bus.close());
+
+  const module = await createIdentityService({
+    store,
+    bus,
+    logger,
+    defaultPhoneRegion: config.IDENTITY_DEFAULT_PHONE_REGION,
+    lastSeenGranularityMs: config.IDENTITY_LAST_SEEN_GRANULARITY_MS,
+    settingsCacheMs: config.IDENTITY_SETTINGS_CACHE_MS,
+    segmentBatchSize: config.IDENTITY_SEGMENT_BATCH_SIZE,
+  });
+  await module.start();
+  shutdown.register('identity', () => module.stop());
+
+  const server = createGrpcServer({ serviceName: config.SERVICE_NAME, domain: IDENTITY_ERROR_DOMAIN, config, logger, registrations: module.registrations });
+  const admin = await startAdminServer({ port: config.ADMIN_PORT, isReady: () => server.isServing && !shutdown.isShuttingDown });
+  shutdown.register('admin', () => admin.close());
+  const port = await server.start();
+  shutdown.register('grpc', () => server.shutdown(config.SHUTDOWN_GRACE_MS));
+  logger.info({ grpc_port: port, admin_port: admin.port, store: store.backend, bus: bus.kind }, 'identity ready');
+});
