@@ -27,7 +27,7 @@ export interface OutboxRelayOptions {
   bus: EventBus;
   /** Publishes waiting for their ack at once (default 16). */
   maxInFlight?: number;
-  /** Entries read per query (default 512). */
+  /** Entries read per query (default 2048: fewer, larger reads when a backlog built up). */
   batchSize?: number;
   /** Fallback poll interval in ms (default 1000). */
   pollIntervalMs?: number;
@@ -99,7 +99,7 @@ export class OutboxRelay {
   constructor(options: OutboxRelayOptions) {
     this.opts = {
       maxInFlight: 16,
-      batchSize: 512,
+      batchSize: 2048,
       pollIntervalMs: 1000,
       leaseMs: 15_000,
       retentionMs: 3600_000,
@@ -321,11 +321,13 @@ export class OutboxRelay {
   private async markSent(ids: readonly string[]): Promise<void> {
     const outbox = this.outbox();
     if (this.opts.retentionMs <= 0) {
-      const { deletedCount } = await outbox.deleteMany({ _id: { $in: ids }, state: 'pending' });
+      const { deletedCount } = await outbox.deleteMany({ _id: { $in: ids } });
       this.stats.marked += deletedCount;
       return;
     }
-    const { modifiedCount } = await outbox.updateMany({ _id: { $in: ids }, state: 'pending' }, { $set: { state: 'sent', sentAt: new Date() } });
+    // By id only: the primary key finds them directly (a `state` condition could make the store
+    // walk every pending entry); an entry already marked by another relay is just marked again.
+    const { modifiedCount } = await outbox.updateMany({ _id: { $in: ids } }, { $set: { state: 'sent', sentAt: new Date() } });
     this.stats.marked += modifiedCount;
   }
 

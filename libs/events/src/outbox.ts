@@ -29,14 +29,12 @@ export interface OutboxDocument extends BaseDocument {
 }
 
 /**
- * Declares the outbox collection and its indexes: pending entries by id (the relay's read) and sent
- * entries by time (the clean-up). Idempotent.
+ * Declares the outbox collection and its one index, by state: the relay's read of pending entries
+ * and the clean-up of sent ones both start from it. One index only, because every entry is
+ * written twice (appended, marked sent) and each index makes both writes dearer. Idempotent.
  */
 export async function defineOutboxCollection(store: DocumentStore): Promise<void> {
-  await store.defineCollection(OUTBOX_COLLECTION, [
-    { key: { state: 1, _id: 1 }, name: 'state_id' },
-    { key: { state: 1, sentAt: 1 }, name: 'state_sent_at' },
-  ]);
+  await store.defineCollection(OUTBOX_COLLECTION, [{ key: { state: 1 }, name: 'state' }]);
 }
 
 /** Thrown when Outbox.append is called without a transaction session. */
