@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { update as mingoUpdate } from 'mingo';
+import * as updateOperators from 'mingo/operators/update';
 import { DuplicateKeyError, ImmutableFieldError, InvalidOperationError, SessionMisuseError, StoreError } from '../errors';
 import type { CollectionBackend, RawFindOptions } from '../internal/backend';
 import { resolveIndex } from '../internal/indexes';
@@ -133,6 +134,69 @@ function upsertBase(filter: Filter, base: Doc, assigned: Set<string>): void {
   for (const sub of deferred) upsertBase(sub, base, assigned);
 }
 
+/** True when `filter` consists only of equalities ($eq / $in of scalars) on `tenantId` and on `fields`, which the lookup has resolved exactly. */
+function answeredByLookup(filter: Filter, fields: readonly string[]): boolean {
+  for (const field of Object.keys(filter)) {
+    if (field !== 'tenantId' && !fields.includes(field)) return false;
+    const cond = filter[field];
+    if (queryKeyOf(cond) !== undefined) continue;
+    if (!isPlainObject(cond)) return false;
+    const ops = Object.keys(cond);
+    if (ops.length !== 1) return false;
+    if (ops[0] === '$eq') {
+      if (queryKeyOf(cond.$eq) === undefined) return false;
+    } else if (ops[0] === '$in') {
+      if (!Array.isArray(cond.$in) || !(cond.$in as unknown[]).every((v) => queryKeyOf(v) !== undefined)) return false;
+    } else return false;
+  }
+  return true;
+}
+
+/** The state of one selection: candidates are visited (through an index, by id or by scanning) and kept when they match. */
+class Selection {
+  readonly out: Doc[] = [];
+  private seen: Set<string> | null;
+
+  constructor(
+    private readonly tenants: ReadonlyMap<string, ReadonlyMap<string, Doc>>,
+    private readonly hidden: ReadonlyMap<string, UndoEntry>,
+    private readonly matches: ((doc: Doc) => boolean) | null,
+    private readonly stats: EmbeddedStoreStats,
+    private readonly enough: number,
+  ) {
+    this.seen = hidden.size > 0 ? new Set() : null;
+  }
+
+  /** Candidates may come more than once (multikey, $in): remember the ids seen. */
+  dedupe(): void {
+    this.seen ??= new Set();
+  }
+
+  /** Visits a candidate by id: the version this reader may see. Returns true to stop. */
+  visit(tenantId: string, id: string): boolean {
+    const seen = this.seen;
+    if (seen !== null) {
+      if (seen.has(id)) return false;
+      seen.add(id);
+    }
+    let doc: Doc | undefined;
+    const entry = this.hidden.size > 0 ? this.hidden.get(id) : undefined;
+    if (entry !== undefined) doc = entry.prev;
+    else doc = this.tenants.get(tenantId)?.get(id);
+    return doc !== undefined && this.consider(doc);
+  }
+
+  /** Tests a visible document. Returns true to stop. */
+  consider(doc: Doc): boolean {
+    this.stats.docsExamined++;
+    if (this.matches === null || this.matches(doc)) {
+      this.out.push(doc);
+      if (this.out.length >= this.enough) return true;
+    }
+    return false;
+  }
+}
+
 function sortValue(doc: Doc, field: string, dir: 1 | -1): unknown {
   const values = pathValues(doc, field);
   if (values.length === 0) return null;
@@ -167,21 +231,42 @@ function hasPositional(update: Update): boolean {
   return false;
 }
 
-/** An update split into what applies on insert only and the rest. */
+type OperatorFn = (expr: Record<string, unknown>) => (doc: Doc) => string[];
+const OPERATORS = updateOperators as unknown as Record<string, OperatorFn | undefined>;
+
+/** An update split into what applies on insert only and the rest, its operators compiled once. */
 interface PreparedUpdate {
   onInsert: Record<string, unknown> | undefined;
   modifier: Update | undefined;
-  positional: boolean;
+  /** The operators as functions that apply them to a document and return the changed paths; null for positional updates (mingo's full path, which needs the filter). */
+  appliers: Array<(doc: Doc) => string[]> | null;
 }
 
 function prepareUpdate(update: Update): PreparedUpdate {
   let onInsert: Record<string, unknown> | undefined;
   let modifier: Update | undefined;
-  for (const op of Object.keys(update)) {
-    if (op === '$setOnInsert') onInsert = update[op] as Record<string, unknown>;
-    else (modifier ??= {})[op] = update[op];
+  // A private copy of the values: stored documents may then share them (they are never mutated
+  // in place), but a caller changing its update object afterwards cannot reach them.
+  const own = cloneValue(update);
+  for (const op of Object.keys(own)) {
+    if (op === '$setOnInsert') onInsert = own[op] as Record<string, unknown>;
+    else {
+      if (OPERATORS[op] === undefined || !Object.hasOwn(OPERATORS, op)) throw new InvalidOperationError(`unknown update operator ${op}`);
+      (modifier ??= {})[op] = own[op];
+    }
   }
-  return { onInsert, modifier, positional: modifier !== undefined && hasPositional(modifier) };
+  let appliers: Array<(doc: Doc) => string[]> | null = null;
+  if (modifier !== undefined && !hasPositional(modifier)) {
+    appliers = [];
+    for (const op of Object.keys(modifier)) {
+      try {
+        appliers.push((OPERATORS[op] as OperatorFn)(modifier[op] as Record<string, unknown>));
+      } catch (err) {
+        throw new InvalidOperationError(`invalid update: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+  return { onInsert, modifier, appliers };
 }
 
 /** MongoDB refuses arithmetic on non-numbers; mingo would skip it silently. */
@@ -198,9 +283,17 @@ function checkArithmetic(doc: Doc, modifier: Update): void {
   }
 }
 
-function applyModifier(doc: Doc, modifier: Update, condition: Filter | undefined): string[] {
+/** Applies a prepared update to `doc` (a private copy) and returns the changed paths. */
+function applyModifier(doc: Doc, prepared: PreparedUpdate, condition: Filter | undefined): string[] {
+  const modifier = prepared.modifier;
+  if (modifier === undefined) return [];
   checkArithmetic(doc, modifier);
   try {
+    if (prepared.appliers !== null) {
+      const changed: string[] = [];
+      for (const apply of prepared.appliers) for (const path of apply(doc)) changed.push(path);
+      return changed;
+    }
     return mingoUpdate(doc, modifier as Parameters<typeof mingoUpdate>[1], undefined, condition, { cloneMode: 'deep' });
   } catch (err) {
     if (err instanceof StoreError) throw err;
@@ -337,7 +430,6 @@ export class EmbeddedCollection implements CollectionBackend {
   select(filter: Filter, reader: EmbeddedSession | null, options: { sort?: Sort | undefined; skip?: number | undefined; limit?: number | undefined }): Doc[] {
     const stats = this.store.statsData;
     stats.queries++;
-    const matches = compileFilter(filter);
     const eq = new Map<string, Key[]>();
     collectEqualities(filter, eq);
     const active = this.store.activeTransaction;
@@ -345,59 +437,14 @@ export class EmbeddedCollection implements CollectionBackend {
     const sort = options.sort === undefined ? [] : (Object.entries(options.sort) as Array<[string, 1 | -1]>);
     const skip = options.skip !== undefined && options.skip > 0 ? Math.floor(options.skip) : 0;
     const limit = options.limit !== undefined && options.limit > 0 ? Math.floor(options.limit) : Number.POSITIVE_INFINITY;
-    const enough = sort.length === 0 ? skip + limit : Number.POSITIVE_INFINITY;
-    const out: Doc[] = [];
     const tenantKeys = eq.get('tenantId');
     const tenantIds: string[] | null = tenantKeys === undefined ? null : (tenantKeys.filter((k) => typeof k === 'string') as string[]);
-    let seen: Set<string> | null = hidden.size > 0 ? new Set() : null;
-
-    const visit = (tenantId: string, id: string, current: Doc | undefined): boolean => {
-      if (seen !== null) {
-        if (seen.has(id)) return false;
-        seen.add(id);
-      }
-      let doc = current;
-      if (hidden.size > 0) {
-        const entry = hidden.get(id);
-        if (entry !== undefined) doc = entry.prev;
-      }
-      if (doc === undefined) return false;
-      stats.docsExamined++;
-      if (matches(doc)) {
-        out.push(doc);
-        if (out.length >= enough) return true;
-      }
-      return false;
-    };
-
     const idKeys = eq.get('_id');
-    let stopped = false;
-    if (idKeys !== undefined) {
-      stats.idLookups++;
-      stats.lastPlan = { kind: 'id' };
-      const ids = idKeys.length === 1 ? idKeys : [...new Set(idKeys)];
-      for (const id of ids) {
-        if (typeof id !== 'string') continue;
-        const entry = hidden.get(id);
-        if (entry !== undefined) {
-          if (tenantIds === null || tenantIds.includes(entry.tenantId)) stopped = visit(entry.tenantId, id, undefined);
-        } else if (tenantIds !== null) {
-          for (const t of tenantIds) {
-            const doc = this.tenants.get(t)?.get(id);
-            if (doc !== undefined) {
-              stopped = visit(t, id, doc);
-              break;
-            }
-          }
-        } else {
-          const t = this.ownerOf(id);
-          if (t !== undefined) stopped = visit(t, id, this.tenants.get(t)?.get(id));
-        }
-        if (stopped) break;
-      }
-    } else {
-      let best: EmbeddedIndex | undefined;
-      let bestPrefix = 0;
+
+    // Plan: _id, else the index with the longest prefix of equalities, else a scan.
+    let best: EmbeddedIndex | undefined;
+    let bestPrefix = 0;
+    if (idKeys === undefined) {
       for (const index of this.indexes) {
         let p = 0;
         while (p < index.fields.length && eq.has(index.fields[p] as string)) p++;
@@ -407,14 +454,46 @@ export class EmbeddedCollection implements CollectionBackend {
           bestPrefix = p;
         }
       }
+    }
+    const answered = idKeys !== undefined ? ['_id'] : best !== undefined ? best.fields.slice(0, bestPrefix) : [];
+    // When the lookup itself guarantees every condition, testing the filter again is skipped.
+    const matches = hidden.size === 0 && answeredByLookup(filter, answered) ? null : compileFilter(filter);
+    const run = new Selection(this.tenants, hidden, matches, stats, sort.length === 0 ? skip + limit : Number.POSITIVE_INFINITY);
+
+    if (idKeys !== undefined) {
+      stats.idLookups++;
+      stats.lastPlan = { kind: 'id' };
+      const ids = idKeys.length === 1 ? idKeys : [...new Set(idKeys)];
+      for (const id of ids) {
+        if (typeof id !== 'string') continue;
+        const entry = hidden.get(id);
+        let stop = false;
+        if (entry !== undefined) {
+          if (tenantIds === null || tenantIds.includes(entry.tenantId)) stop = run.visit(entry.tenantId, id);
+        } else if (tenantIds !== null) {
+          for (const t of tenantIds) {
+            const doc = this.tenants.get(t)?.get(id);
+            if (doc !== undefined) {
+              stop = run.consider(doc);
+              break;
+            }
+          }
+        } else {
+          const t = this.ownerOf(id);
+          if (t !== undefined) stop = run.visit(t, id);
+        }
+        if (stop) break;
+      }
+    } else {
+      let stopped = false;
       if (best !== undefined) {
         stats.indexLookups++;
         stats.lastPlan = { kind: 'index', index: best.name, prefix: bestPrefix };
         const prefix = best.fields.slice(0, bestPrefix).map((f) => eq.get(f) as Key[]);
         // One key per field over all the fields reaches one leaf, whose ids are distinct; any
         // other lookup may meet a document twice (multikey, $in).
-        if (seen === null && !(bestPrefix === best.fields.length && prefix.every((k) => k.length === 1) && (tenantIds === null || tenantIds.length <= 1))) seen = new Set();
-        stopped = best.lookup(tenantIds, prefix, (t, id) => visit(t, id, this.tenants.get(t)?.get(id)));
+        if (!(bestPrefix === best.fields.length && prefix.every((k) => k.length === 1) && (tenantIds === null || tenantIds.length <= 1))) run.dedupe();
+        stopped = best.lookup(tenantIds, prefix, run);
       } else {
         stats.collectionScans++;
         stats.lastPlan = { kind: 'scan' };
@@ -422,7 +501,7 @@ export class EmbeddedCollection implements CollectionBackend {
           const docs = this.tenants.get(t);
           if (docs === undefined) continue;
           for (const [id, doc] of docs) {
-            if (visit(t, id, doc)) {
+            if (hidden.size > 0 ? run.visit(t, id) : run.consider(doc)) {
               stopped = true;
               break;
             }
@@ -435,10 +514,11 @@ export class EmbeddedCollection implements CollectionBackend {
       if (!stopped && hidden.size > 0) {
         for (const [id, entry] of hidden) {
           if (entry.prev === undefined || (tenantIds !== null && !tenantIds.includes(entry.tenantId))) continue;
-          if (visit(entry.tenantId, id, undefined)) break;
+          if (run.visit(entry.tenantId, id)) break;
         }
       }
     }
+    const out = run.out;
     const ordered = sort.length > 0 ? sortDocs(out, sort) : out;
     if (skip === 0 && ordered.length <= limit) return ordered;
     return ordered.slice(skip, skip + limit);
@@ -483,7 +563,7 @@ export class EmbeddedCollection implements CollectionBackend {
     const doc: Doc = {};
     upsertBase(filter, doc, new Set());
     if (prepared.onInsert !== undefined) for (const path of Object.keys(prepared.onInsert)) setPath(doc, path, cloneValue(prepared.onInsert[path]));
-    if (prepared.modifier !== undefined) applyModifier(doc, prepared.modifier, undefined);
+    applyModifier(doc, prepared, undefined);
     // _id first, as MongoDB stores it.
     const ordered: Doc = { _id: doc._id, ...doc };
     this.insertChecked(ordered, log);
@@ -494,7 +574,7 @@ export class EmbeddedCollection implements CollectionBackend {
   private updateDoc(prev: Doc, prepared: PreparedUpdate, filter: Filter, log: Change[]): Doc | null {
     if (prepared.modifier === undefined) return null;
     const next = cloneValue(prev);
-    const changed = applyModifier(next, prepared.modifier, prepared.positional ? filter : undefined);
+    const changed = applyModifier(next, prepared, filter);
     if (changed.length === 0) return null;
     if (next._id !== prev._id) throw new ImmutableFieldError('_id');
     if (next.tenantId !== prev.tenantId) throw new ImmutableFieldError('tenantId');

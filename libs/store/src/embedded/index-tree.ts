@@ -40,6 +40,11 @@ export function queryKeyOf(v: unknown): Key | undefined {
 /** At most this many keys per document and index (the product of multikey fields). */
 const MAX_KEYS_PER_DOCUMENT = 10_000;
 
+/** Receives the (tenant, id) pairs an index lookup finds; returns true to stop. */
+export interface IndexVisitor {
+  visit(tenantId: string, id: string): boolean;
+}
+
 /** Leaf of the tree: one id (the common case, and always for unique indexes) or several. */
 type Leaf = string | Set<string>;
 // Inner levels are maps of maps; the last level maps a key to a leaf.
@@ -198,31 +203,45 @@ export class EmbeddedIndex {
    * infrastructure queries). Returns the number of index entries looked at; stops early when
    * `visit` returns true.
    */
-  lookup(tenants: readonly string[] | null, prefix: readonly (readonly Key[])[], visit: (tenantId: string, id: string) => boolean): boolean {
+  lookup(tenants: readonly string[] | null, prefix: readonly (readonly Key[])[], visitor: IndexVisitor): boolean {
+    if (tenants !== null && tenants.length === 1 && prefix.length === this.fields.length && prefix.every((k) => k.length === 1)) {
+      // The common case: one exact key. Straight down, no recursion.
+      const tenantId = tenants[0] as string;
+      const top = this.root.get(tenantId);
+      if (top === undefined) return false;
+      const leaf = this.leaf(
+        top,
+        prefix.map((k) => k[0] as Key),
+      );
+      if (leaf === undefined) return false;
+      if (typeof leaf === 'string') return visitor.visit(tenantId, leaf);
+      for (const id of leaf) if (visitor.visit(tenantId, id)) return true;
+      return false;
+    }
     const tenantIds = tenants ?? [...this.root.keys()];
     for (const tenantId of tenantIds) {
       const top = this.root.get(tenantId);
-      if (top !== undefined && this.descend(tenantId, top, prefix, 0, visit)) return true;
+      if (top !== undefined && this.descend(tenantId, top, prefix, 0, visitor)) return true;
     }
     return false;
   }
 
-  private descend(tenantId: string, node: unknown, prefix: readonly (readonly Key[])[], depth: number, visit: (tenantId: string, id: string) => boolean): boolean {
+  private descend(tenantId: string, node: unknown, prefix: readonly (readonly Key[])[], depth: number, visitor: IndexVisitor): boolean {
     if (depth === this.fields.length) {
       const leaf = node as Leaf;
-      if (typeof leaf === 'string') return visit(tenantId, leaf);
-      for (const id of leaf) if (visit(tenantId, id)) return true;
+      if (typeof leaf === 'string') return visitor.visit(tenantId, leaf);
+      for (const id of leaf) if (visitor.visit(tenantId, id)) return true;
       return false;
     }
     const level = node as Level;
     if (depth < prefix.length) {
       for (const k of prefix[depth] as readonly Key[]) {
         const child = level.get(k);
-        if (child !== undefined && this.descend(tenantId, child, prefix, depth + 1, visit)) return true;
+        if (child !== undefined && this.descend(tenantId, child, prefix, depth + 1, visitor)) return true;
       }
       return false;
     }
-    for (const child of level.values()) if (this.descend(tenantId, child, prefix, depth + 1, visit)) return true;
+    for (const child of level.values()) if (this.descend(tenantId, child, prefix, depth + 1, visitor)) return true;
     return false;
   }
 }
