@@ -19,6 +19,8 @@ export {
   type KitConfig,
 } from './config/kit-config';
 
+export { renderConfigTable, replaceConfigTable, CONFIG_TABLE_BEGIN, CONFIG_TABLE_END } from './config/config-table';
+
 // logging
 export { createLogger, type Logger, type LoggerOptions } from './logging/logger';
 export { REDACTED, REDACTED_KEYS } from './logging/redaction';

@@ -53,9 +53,10 @@ export function statusDetailsMetadata(error: DomainError, domain: string): Metad
 
 /**
  * Reads `grpc-status-details-bin` from the metadata of a failed call (a client `ServiceError`'s
- * `metadata`). Returns undefined when the server sent no details.
+ * `metadata`, or the error itself). Returns undefined when the server sent no details.
  */
-export function decodeStatusDetails(metadata: Metadata | undefined): StatusDetails | undefined {
+export function decodeStatusDetails(source: Metadata | { readonly metadata?: Metadata } | undefined): StatusDetails | undefined {
+  const metadata = source instanceof Metadata ? source : source?.metadata;
   const raw = metadata?.get(STATUS_DETAILS_KEY)[0];
   if (raw === undefined || typeof raw === 'string') return undefined;
   const decoded = googleRpc.Status.decode(raw);

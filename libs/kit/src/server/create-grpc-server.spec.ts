@@ -45,7 +45,7 @@ describe('createGrpcServer: errors', () => {
     expect(error.code).toBe(status.INTERNAL);
     expect(error.details).toBe('internal error');
     expect(JSON.stringify(error)).not.toMatch(/hunter2|secret/);
-    expect(decodeStatusDetails(error.metadata)?.errorInfo?.reason).toBe('INTERNAL');
+    expect(decodeStatusDetails(error)?.errorInfo?.reason).toBe('INTERNAL');
     const logged = echo.logs.lines.find((line) => line['msg'] === 'unexpected error in handler');
     expect(logged).toBeDefined();
     expect(JSON.stringify(logged)).not.toMatch(/hunter2/);
