@@ -1,3 +1,4 @@
+import type { Metadata } from '@grpc/grpc-js';
 import { ErrorCounts } from './error-codes';
 import { LatencyHistogram } from './histogram';
 import { echoCall, echoTarget } from './echo-baseline';
@@ -13,6 +14,11 @@ export type CompareSpec<C> = ScenarioSpec<C> & {
    * `durationSec` and `warmupSec` are per round.
    */
   readonly rounds?: number;
+  /**
+   * Metadata of the echo calls; default a tenant only. Pass the target's (metadataOf(server))
+   * so both carry the same bytes, e.g. the same bearer token.
+   */
+  readonly echoMetadata?: Metadata;
 };
 
 export interface Comparison {
@@ -35,7 +41,7 @@ export async function compareToEcho<C extends { close(): void }>(spec: CompareSp
         ...spec,
         name: `bare echo (${describeLoad(spec)})`,
         target: echoTarget(spec.echoServer.address, spec.target.channels ?? 1),
-        call: (client) => echoCall(client),
+        call: (client) => echoCall(client, spec.echoMetadata),
         server: spec.echoServer,
       }),
     );

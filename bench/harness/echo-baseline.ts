@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { type CallOptions, credentials, Metadata } from '@grpc/grpc-js';
 import { testingV1 } from '@continuum/contracts';
 import { unary } from './grpc';
 import { type ServerHandle, startServer } from './server-process';
@@ -20,9 +20,13 @@ export function startBareEcho(): Promise<ServerHandle> {
   return startServer({ name: 'bare-echo', module: BARE_ECHO_SERVER_MODULE });
 }
 
-/** Starts the kit's echo service (all kit interceptors, auth off) in its own process. */
-export function startKitEcho(): Promise<ServerHandle> {
-  return startServer({ name: 'kit-echo', module: KIT_ECHO_SERVER_MODULE });
+/**
+ * Starts the kit's echo service (every kit interceptor) in its own process. `jwt`: a token from a
+ * dev issuer is verified on every call (what production pays; the handle's clientMetadata carries
+ * it); `disabled`: the development mode with auth off.
+ */
+export function startKitEcho(auth: 'jwt' | 'disabled' = 'jwt'): Promise<ServerHandle> {
+  return startServer({ name: `kit-echo-${auth}`, module: KIT_ECHO_SERVER_MODULE, options: { auth } });
 }
 
 /** A gRPC target for an echo server; `channels` as in GrpcTarget. */
@@ -34,21 +38,36 @@ export function echoTarget(address: string, channels = 1): GrpcTarget<EchoClient
   };
 }
 
-/** Metadata every echo call carries: the kit's echo needs a tenant; the bare one ignores it. */
+/** The tenant echo calls act for when the server asks for none in particular. */
+export const BENCH_TENANT = 'bench';
+
+/** Default metadata of an echo call: a tenant (the kit requires one; the bare echo ignores it). */
 export function echoMetadata(): Metadata {
   const metadata = new Metadata();
-  metadata.set('x-tenant-id', 'bench');
+  metadata.set('x-tenant-id', BENCH_TENANT);
   return metadata;
 }
 
-/** One unary Echo call. */
-export function echoCall(client: EchoClient): Promise<testingV1.EchoResponse> {
-  return unary(client.echo.bind(client), testingV1.EchoRequest.fromPartial({ message: ECHO_MESSAGE }), echoMetadata());
+const defaultEchoMetadata = echoMetadata();
+
+/**
+ * One unary Echo call. `metadata` is cloned per call; pass the target's (metadataOf(server)) so
+ * the bare echo receives the same headers as the service it is compared with.
+ */
+export function echoCall(client: EchoClient, metadata: Metadata = defaultEchoMetadata): Promise<testingV1.EchoResponse> {
+  return unary(client.echo.bind(client), testingV1.EchoRequest.fromPartial({ message: ECHO_MESSAGE }), metadata.clone());
 }
 
-/** A bidirectional EchoStream as a StreamSession: every echoed message acknowledges one sent. */
-export function echoStreamSession(client: EchoClient): StreamSession {
-  const call = client.echoStream(echoMetadata());
+/**
+ * A bidirectional EchoStream as a StreamSession: every echoed message acknowledges one sent.
+ * Give a stream that outlives the server's default deadline (the kit's is 10 s) a `deadline`.
+ */
+export function echoStreamSession(
+  client: EchoClient,
+  metadata: Metadata = defaultEchoMetadata,
+  options: Partial<CallOptions> = {},
+): StreamSession {
+  const call = client.echoStream(metadata.clone(), options);
   let ack: ((count: number) => void) | undefined;
   call.on('data', () => ack?.(1));
   const finished = new Promise<void>((resolve, reject) => {

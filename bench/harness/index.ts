@@ -24,11 +24,12 @@ export {
   type ServerUsage,
 } from './scenario';
 export { runStreamScenario, type StreamResult, type StreamSession, type StreamSpec } from './stream';
-export { BenchServerError, startServer, type ServerHandle, type StartServerOptions } from './server-process';
+export { BenchServerError, metadataOf, startServer, type ServerHandle, type StartServerOptions } from './server-process';
 export type { BenchServer, ProcessSample, StartBenchServer } from './server-protocol';
 export { unary, type UnaryMethod } from './grpc';
 export {
   BARE_ECHO_SERVER_MODULE,
+  BENCH_TENANT,
   ECHO_MESSAGE,
   KIT_ECHO_SERVER_MODULE,
   echoCall,

@@ -84,6 +84,8 @@ describe('runOpenLoop (simulated time)', () => {
     expectNear(result.sendLag?.summary().max, 9 * NS_PER_MS);
     expect(result.latency.count).toBe(20);
     expectNear(result.latency.summary().max, 10 * NS_PER_MS);
+    // Calls 1…5 queued behind it are each charged their wait: 9.1, 8.2, 7.3, 6.4, 5.5 ms.
+    expect(countAtLeast(result.latency, 5 * NS_PER_MS)).toBe(6);
   });
 
   it('counts failures by gRPC status name and keeps them out of the latency histogram', async () => {
@@ -142,3 +144,16 @@ function countAtLeast(h: { percentile(p: number): number; count: number }, thres
   }
   return Math.round(h.count * (1 - hi / 100));
 }
+
+describe('runOpenLoop with a call that throws synchronously', () => {
+  it('counts it as a failed call and keeps the schedule', async () => {
+    const clock = new FakeClock();
+    const call = (i: number): Promise<void> => {
+      if (i === 3) throw new TypeError('bad request builder');
+      return clock.wakeAt(clock.now() + NS_PER_MS);
+    };
+    const result = await clock.run(runOpenLoop(call, { ...open, ratePerSec: 100, durationSec: 0.1 }, clock));
+    expect(result.errors).toEqual({ TypeError: 1 });
+    expect(result.latency.count).toBe(9);
+  });
+});

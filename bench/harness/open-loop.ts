@@ -87,7 +87,14 @@ export async function runOpenLoop(
     const recorded = scheduled >= measureFrom;
     if (recorded) sendLag.record(clock.now() - scheduled);
     inFlight++;
-    const done = call(i).then(
+    let pending: Promise<unknown>;
+    try {
+      pending = call(i);
+    } catch (error) {
+      // A call that throws before returning its promise is a failed call, not a broken loop.
+      pending = Promise.reject(error);
+    }
+    const done = pending.then(
       () => {
         const end = clock.now();
         if (recorded) latency.record(end - scheduled);

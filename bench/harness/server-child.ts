@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   process.on('disconnect', () => void stop());
 
   server = await start(options);
-  send({ type: 'ready', address: server.address, info: { ...server.info } });
+  send({ type: 'ready', address: server.address, info: { ...server.info }, clientMetadata: { ...server.clientMetadata } });
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { Metadata } from '@grpc/grpc-js';
 import * as path from 'node:path';
 import type { ChildMessage, ParentMessage, ProcessSample } from './server-protocol';
 
@@ -28,6 +29,8 @@ export interface ServerHandle {
   readonly address: string;
   readonly pid: number;
   readonly info: Readonly<Record<string, string | number | boolean>>;
+  /** Metadata every call to this server must carry (tenant, bearer token): see `metadataOf`. */
+  readonly clientMetadata: Readonly<Record<string, string>>;
   /** Memory and CPU of the server process now; `gc: true` collects garbage first (live heap). */
   sample(options?: { gc?: boolean }): Promise<ProcessSample>;
   /** Asks the server to stop and waits for the process to exit (killed after 10 s). */
@@ -76,18 +79,13 @@ export function startServer<O>(options: StartServerOptions<O>): Promise<ServerHa
         clearTimeout(timer);
         child.off('exit', onExit);
         child.off('message', onStart);
-        resolve(handle(options.name, child, message.address, message.info));
+        resolve(handle(options.name, child, message));
       }
     });
   });
 }
 
-function handle(
-  name: string,
-  child: ChildProcess,
-  address: string,
-  info: Record<string, string | number | boolean>,
-): ServerHandle {
+function handle(name: string, child: ChildProcess, ready: Extract<ChildMessage, { type: 'ready' }>): ServerHandle {
   let nextId = 0;
   const waiting = new Map<number, (sample: ProcessSample) => void>();
   child.on('message', (message: ChildMessage) => {
@@ -103,9 +101,10 @@ function handle(
 
   return {
     name,
-    address,
+    address: ready.address,
     pid: child.pid ?? -1,
-    info,
+    info: ready.info,
+    clientMetadata: ready.clientMetadata,
     sample({ gc = false } = {}) {
       return new Promise<ProcessSample>((resolve, reject) => {
         if (!child.connected) {
@@ -113,7 +112,15 @@ function handle(
           return;
         }
         const id = nextId++;
-        waiting.set(id, resolve);
+        // A server that stopped answering must fail the benchmark, not hang it.
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          reject(new BenchServerError(`${name}: no memory/CPU sample within 30 s`));
+        }, 30_000);
+        waiting.set(id, (sample) => {
+          clearTimeout(timer);
+          resolve(sample);
+        });
         child.send({ type: 'sample', id, gc } satisfies ParentMessage);
       });
     },
@@ -124,4 +131,11 @@ function handle(
       clearTimeout(kill);
     },
   };
+}
+
+/** A server's required call metadata as grpc-js Metadata (a fresh object: grpc-js may mutate it). */
+export function metadataOf(server: Pick<ServerHandle, 'clientMetadata'>): Metadata {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(server.clientMetadata)) metadata.set(key, value);
+  return metadata;
 }

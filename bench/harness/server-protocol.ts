@@ -9,6 +9,11 @@ export interface BenchServer {
   readonly address: string;
   /** Anything worth recording next to the figures (data set size, backend, kit or bare). */
   readonly info?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * gRPC metadata every client call must carry (`x-tenant-id`, `authorization: Bearer …` of a
+   * token this server trusts). Never written to RESULTS.md.
+   */
+  readonly clientMetadata?: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -30,7 +35,7 @@ export interface ProcessSample {
 export type ParentMessage = { type: 'sample'; id: number; gc: boolean } | { type: 'stop' };
 
 export type ChildMessage =
-  | { type: 'ready'; address: string; info: Record<string, string | number | boolean> }
+  | { type: 'ready'; address: string; info: Record<string, string | number | boolean>; clientMetadata: Record<string, string> }
   | { type: 'failed'; message: string }
   | { type: 'sample'; id: number; sample: ProcessSample }
   | { type: 'stopped' };
