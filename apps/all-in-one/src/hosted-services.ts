@@ -1,0 +1,61 @@
+import type { Logger, ServiceModule } from '@continuum/kit';
+import type { EventBus } from '@continuum/events';
+import type { DocumentStore } from '@continuum/store';
+import { CONTEXT_ERROR_DOMAIN, contextConfigSchema, createContextService, type ContextConfig } from '@continuum/context';
+import { IDENTITY_ERROR_DOMAIN, createIdentityService, identityConfigSchema, type IdentityConfig } from '@continuum/identity';
+import type { z } from 'zod';
+
+/** What a hosted service gets from the all-in-one process. */
+export interface HostDeps {
+  readonly store: DocumentStore;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  /** `host:port` of every service started before this one, by name. */
+  readonly addresses: ReadonlyMap<string, string>;
+}
+
+/** One service the all-in-one process can host: how to read its config and build its module. */
+export interface HostedService<C extends { GRPC_PORT: number; MONGODB_DB: string }> {
+  readonly name: string;
+  /** Prefix of its own overrides (`IDENTITY_` → `IDENTITY_GRPC_PORT`). */
+  readonly envPrefix: string;
+  readonly schema: z.ZodType<C, any>;
+  /** ErrorInfo domain of its errors. */
+  readonly errorDomain: string;
+  create(config: C, deps: HostDeps): Promise<ServiceModule>;
+}
+
+const identity: HostedService<IdentityConfig> = {
+  name: 'identity',
+  envPrefix: 'IDENTITY',
+  schema: identityConfigSchema,
+  errorDomain: IDENTITY_ERROR_DOMAIN,
+  create: (config, deps) =>
+    createIdentityService({
+      store: deps.store,
+      bus: deps.bus,
+      logger: deps.logger,
+      defaultPhoneRegion: config.IDENTITY_DEFAULT_PHONE_REGION,
+      lastSeenGranularityMs: config.IDENTITY_LAST_SEEN_GRANULARITY_MS,
+      settingsCacheMs: config.IDENTITY_SETTINGS_CACHE_MS,
+      segmentBatchSize: config.IDENTITY_SEGMENT_BATCH_SIZE,
+    }),
+};
+
+const context: HostedService<ContextConfig> = {
+  name: 'context',
+  envPrefix: 'CONTEXT',
+  schema: contextConfigSchema,
+  errorDomain: CONTEXT_ERROR_DOMAIN,
+  create: (config, deps) =>
+    createContextService({
+      store: deps.store,
+      bus: deps.bus,
+      logger: deps.logger,
+      abandonSweepMs: config.CONTEXT_ABANDON_SWEEP_MS,
+      identityDurable: config.CONTEXT_IDENTITY_DURABLE,
+    }),
+};
+
+/** The services of this wave, in start order (a service may call those started before it). */
+export const HOSTED_SERVICES: readonly HostedService<any>[] = [identity, context];
