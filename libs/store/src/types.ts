@@ -17,7 +17,12 @@ export type Sort = Record<string, 1 | -1>;
 /** A projection, e.g. `{ _id: 1, name: 1 }` or `{ secret: 0 }`. */
 export type Projection = Record<string, 0 | 1>;
 
-/** Every stored document: a string `_id` and the tenant it belongs to. */
+/**
+ * Every stored document: a string `_id` and the tenant it belongs to. `_id` is unique per
+ * collection across tenants (MongoDB's `_id` index cannot start with the tenant): generate it
+ * (`newId()`), never take it from a caller; client-supplied keys belong in a unique index, which
+ * is per tenant. Field names must not start with `$`.
+ */
 export interface BaseDocument {
   _id: string;
   tenantId: string;
@@ -100,6 +105,7 @@ export interface Page<T> {
 /** A collection scoped to one tenant: the tenant is part of every filter and every written document. */
 export interface TenantCollection<T extends BaseDocument> {
   readonly name: string;
+  /** The tenant of the scope (`'*'` for an `unscoped` collection). */
   readonly tenantId: string;
   insertOne(doc: NewDocument<T>, options?: SessionOption): Promise<void>;
   insertMany(docs: readonly NewDocument<T>[], options?: SessionOption): Promise<void>;
@@ -135,14 +141,25 @@ export interface DocumentStore {
   /** The collections of a tenant. Throws InvalidTenantError for an empty or malformed tenant id. */
   forTenant(tenantId: string): TenantScope;
   /**
-   * Collections across tenants, for the few places that must work across them (the outbox relay,
-   * the erasure sweeper, benchmarks). Every document written through it must carry `tenantId`.
+   * UNSCOPED, cross-tenant access to a collection, for the few infrastructure places that must
+   * work across tenants (the outbox relay, the erasure sweeper, benchmarks) and never for serving
+   * a tenant's request: filters are taken as they are (no tenant is added), so a query sees every
+   * tenant's documents. Writes still keep tenants apart: every document inserted or upserted must
+   * carry a valid `tenantId` (InvalidTenantError otherwise) and no update may change `tenantId`.
+   * Equality lookups on an index's fields still use the index (per tenant).
    */
   unscoped<T extends BaseDocument>(name: string): TenantCollection<T>;
   /**
    * Runs `body` in a transaction: every operation given the session commits together or not at
    * all. A body that throws rolls everything back and the error propagates. Transient conflicts
-   * are retried (the body must be safe to run again).
+   * are retried (the body must be safe to run again); TransactionConflictError when they persist.
+   * A `withTransaction` inside a running body joins it (one commit, one rollback). Pass the
+   * session to every operation of the body: the embedded store refuses a write without it inside
+   * its own transaction (SessionMisuseError; it would wait for itself), and a session used after
+   * its transaction ended is refused too. Writers are isolated: in the embedded store they run one
+   * transaction at a time (a write outside a transaction waits for the running one) and readers
+   * outside a transaction see committed versions only; MongoDB gives snapshot isolation with
+   * majority read and write concern.
    */
   withTransaction<R>(body: TransactionBody<R>): Promise<R>;
   /** Closes connections; pending operations finish first. */

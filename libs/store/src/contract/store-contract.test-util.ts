@@ -217,6 +217,21 @@ export function describeStoreContract(label: string, create: () => Promise<Contr
         expect(doc?.history).toEqual([4]);
       });
 
+      it('$rename, $currentDate and $push with $position and $sort', async () => {
+        const { a } = await profiles();
+        await a.insertOne({ _id: 'p1', name: 'Ada', history: [5, 1] });
+        const before = Date.now();
+        await a.updateOne({ _id: 'p1' }, { $rename: { name: 'email' }, $currentDate: { createdAt: true }, $push: { history: { $each: [3], $sort: 1 }, tags: { $each: ['b'], $position: 0 } } });
+        const doc = await a.findOne({ _id: 'p1' });
+        expect(doc?.email).toBe('Ada');
+        expect((await a.findOne({ email: 'Ada' }))?._id).toBe('p1');
+        expect(doc).not.toHaveProperty('name');
+        expect(doc?.history).toEqual([1, 3, 5]);
+        expect(doc?.tags).toEqual(['b']);
+        expect(doc?.createdAt).toBeInstanceOf(Date);
+        expect(doc?.createdAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      });
+
       it('the positional $ operator updates the matched array element', async () => {
         const { a } = await profiles();
         await a.insertOne({ _id: 'p1', identifiers: [{ type: 'PHONE', value: '+1' }, { type: 'EMAIL', value: 'x@y.z' }] });

@@ -39,6 +39,8 @@ export class MongoSession implements StoreSession {
 const DUPLICATE_KEY = 11000;
 /** Server codes of conflicting index declarations (IndexOptionsConflict, IndexKeySpecsConflict). */
 const INDEX_CONFLICT = new Set([85, 86]);
+/** NamespaceExists: the collection exists already. */
+const NAMESPACE_EXISTS = 48;
 /** WriteConflict: a transaction lost a race for a document. */
 const WRITE_CONFLICT = 112;
 
@@ -245,7 +247,14 @@ export class MongoDocumentStore implements DocumentStore {
     if (resolved.length === 0) {
       // Create the collection so that transactions can write to it on any server version.
       const existing = await this.db.listCollections({ name }, { nameOnly: true }).toArray();
-      if (existing.length === 0) await this.db.createCollection(name);
+      if (existing.length === 0) {
+        try {
+          await this.db.createCollection(name);
+        } catch (err) {
+          // Another process created it in between: what we wanted.
+          if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
+        }
+      }
       return;
     }
     try {
