@@ -28,6 +28,7 @@ export { REDACTED, REDACTED_KEYS } from './logging/redaction';
 // telemetry
 export { startTelemetry, type Telemetry, type TelemetryOptions } from './telemetry/start-telemetry';
 export { installInMemoryTracing, type InMemoryTracing } from './telemetry/in-memory-tracing';
+export { FileSpanExporter, type SpanLine } from './telemetry/file-span-exporter';
 
 // auth
 export {

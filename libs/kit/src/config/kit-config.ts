@@ -49,6 +49,7 @@ export const kitConfigSchema = z
     GRPC_MAX_MESSAGE_BYTES: intVar(4 * 1024 * 1024, 1024, 256 * 1024 * 1024).describe('Largest gRPC message received or sent (bytes).'),
     SHUTDOWN_GRACE_MS: intVar(10_000, 0, 600_000).describe('Time calls in flight get to finish on SIGTERM before they are cancelled (ms).'),
     OTEL_EXPORTER_OTLP_ENDPOINT: urlVar().describe('OTLP gRPC endpoint for traces (e.g. http://otel-collector:4317); unset exports nothing.'),
+    OTEL_TRACES_FILE: z.string().optional().describe('Append every span as a JSON line to this file (end-to-end tests, quick local looks at traces).'),
   })
   .superRefine((cfg, issues) => {
     if (cfg.GRPC_DEFAULT_DEADLINE_MS > cfg.GRPC_MAX_DEADLINE_MS) {

@@ -2,13 +2,20 @@ import { diag } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, NoopSpanProcessor, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { FileSpanExporter } from './file-span-exporter';
 
 export interface TelemetryOptions {
   /** `service.name` of the resource. */
   readonly serviceName: string;
   /** OTLP gRPC endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); nothing is exported when unset. */
   readonly otlpEndpoint?: string | undefined;
+  /**
+   * Append every span as a JSON line to this file (OTEL_TRACES_FILE): end-to-end tests read the
+   * spans of every process from it. Defaults to the OTEL_TRACES_FILE environment variable, so that
+   * every main.ts gets it without passing it on.
+   */
+  readonly tracesFile?: string | undefined;
   /** More processors (tests add an in-memory exporter). */
   readonly extraSpanProcessors?: readonly SpanProcessor[];
 }
@@ -40,6 +47,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const spanProcessors: SpanProcessor[] = [...(options.extraSpanProcessors ?? [])];
   if (options.otlpEndpoint !== undefined && options.otlpEndpoint !== '') {
     spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpEndpoint }) }));
+  }
+  const tracesFile = options.tracesFile ?? process.env['OTEL_TRACES_FILE'];
+  if (tracesFile !== undefined && tracesFile !== '') {
+    // Simple (not batched): a test reads the file while the process is still running.
+    spanProcessors.push(new SimpleSpanProcessor({ exporter: new FileSpanExporter(tracesFile) }));
   }
   if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
   const sdk = new NodeSDK({
