@@ -107,6 +107,13 @@ function mapError(error: unknown): never {
   throw error;
 }
 
+/** Throws the collected violations; otherwise returns the validated value (which exists when nothing was violated). */
+function validated<T>(v: Violations, value: T | undefined): T {
+  v.throwIfAny();
+  if (value === undefined) throw new Error('validation produced no value and no violation'); // a bug in validation.ts
+  return value;
+}
+
 /** Runs a handler body, mapping its errors. */
 async function guarded<R>(body: () => Promise<R>): Promise<R> {
   try {
@@ -200,19 +207,16 @@ export function identityRegistration(app: IdentityApplication): ServiceRegistrat
           if (set === 1 && req.identifier) {
             const id = checkIdentifierQuery(v, req.identifier, await region(ctx.tenantId));
             if (req.pageToken !== '') v.add('page_token', 'an identifier search has a single page', 'INVALID_FORMAT');
-            v.throwIfAny();
-            const holder = await app.findByKey(ctx.tenantId, id!.key);
+            const holder = await app.findByKey(ctx.tenantId, validated(v, id).key);
             return { profiles: holder ? [profileToProto(holder)] : [], nextPageToken: '' };
           }
           if (set === 1 && req.traitCondition) {
             const condition = checkCondition(v, 'trait_condition', req.traitCondition);
-            v.throwIfAny();
-            const found = await app.searchProfiles(ctx.tenantId, { condition: condition! }, page);
+            const found = await app.searchProfiles(ctx.tenantId, { condition: validated(v, condition) }, page);
             return { profiles: found.items.map(profileToProto), nextPageToken: found.nextPageToken };
           }
           if (set === 1) v.pattern('segment_id', req.segmentId, SEGMENT_ID, 'a segment id (lower-kebab)');
-          v.throwIfAny();
-          const found = await app.searchProfiles(ctx.tenantId, { segmentId: req.segmentId! }, page);
+          const found = await app.searchProfiles(ctx.tenantId, { segmentId: validated(v, req.segmentId) }, page);
           return { profiles: found.items.map(profileToProto), nextPageToken: found.nextPageToken };
         }),
 
@@ -314,7 +318,7 @@ export function identityRegistration(app: IdentityApplication): ServiceRegistrat
           return app.updatePolicy(
             ctx.tenantId,
             ctx.subject,
-            { policy: policy!, expectedVersion: req.expectedVersion },
+            { policy: validated(v, policy), expectedVersion: req.expectedVersion },
             output((p): identityV1.UpdateMergePolicyResponse => ({ policy: policyToProto(p) }), idem),
           );
         }),
@@ -328,7 +332,7 @@ export function identityRegistration(app: IdentityApplication): ServiceRegistrat
           const idem = idempotent('CreateSegment', req, identityV1.CreateSegmentRequest, identityV1.CreateSegmentResponse, () => []);
           return app.changeSegment(
             ctx.tenantId,
-            { kind: 'create', segment: segment! },
+            { kind: 'create', segment: validated(v, segment) },
             output((r): identityV1.CreateSegmentResponse => ({ segment: r.segment ? segmentToProto(r.segment) : undefined, memberCount: r.memberCount }), idem),
           );
         }),
@@ -360,7 +364,7 @@ export function identityRegistration(app: IdentityApplication): ServiceRegistrat
           const idem = idempotent('UpdateSegment', req, identityV1.UpdateSegmentRequest, identityV1.UpdateSegmentResponse, () => []);
           return app.changeSegment(
             ctx.tenantId,
-            { kind: 'update', segment: segment!, expectedVersion: req.expectedVersion },
+            { kind: 'update', segment: validated(v, segment), expectedVersion: req.expectedVersion },
             output((r): identityV1.UpdateSegmentResponse => ({ segment: r.segment ? segmentToProto(r.segment) : undefined, memberCount: r.memberCount }), idem),
           );
         }),

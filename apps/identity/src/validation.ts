@@ -117,11 +117,12 @@ export function checkIdentifierQuery(v: Violations, q: identityV1.IdentifierQuer
 
 /** A segment condition (of a segment, or a trait search), in domain form. */
 export function checkCondition(v: Violations, field: string, c: identityV1.SegmentCondition): SegmentCondition | undefined {
-  if (!v.requiredEnum(`${field}.operator`, c.operator, identityV1.SegmentOperator)) {
+  const operator = v.requiredEnum(`${field}.operator`, c.operator, identityV1.SegmentOperator) ? operatorFromProto(c.operator) : undefined;
+  if (operator === undefined) {
     v.required(`${field}.trait`, c.trait);
     return undefined;
   }
-  const condition: SegmentCondition = { trait: c.trait, operator: operatorFromProto(c.operator)!, value: jsonFromProto(c.value) };
+  const condition: SegmentCondition = { trait: c.trait, operator, value: jsonFromProto(c.value) };
   const problems = conditionProblems(condition);
   for (const p of problems) v.add(`${field}.${p.field}`, p.description, p.field === 'trait' && c.trait === '' ? 'REQUIRED' : 'INVALID');
   return problems.length === 0 ? condition : undefined;

@@ -1,8 +1,10 @@
 import { status } from '@grpc/grpc-js';
-import { identityV1 } from '@continuum/contracts';
+import { commonV1, identityV1 } from '@continuum/contracts';
 import { failure, resolveRequest, startIdentity, type IdentityClient, type IdentityFixture } from './fixture.test-util';
 
 const T = identityV1.IdentifierType;
+/** An enum value the proto does not define (a newer client, or garbage). */
+const unknown = <E>(n: number) => n as unknown as E;
 const OP = identityV1.SegmentOperator;
 
 type Call = (c: IdentityClient, o: { token: string; tenantId: string }, seed: Seed) => Promise<unknown>;
@@ -24,7 +26,7 @@ const table: [rpc: string, what: string, field: string, call: Call][] = [
   ['Resolve', 'no identifiers', 'identifiers', resolve({ identifiers: [] })],
   ['Resolve', '21 identifiers', 'identifiers', resolve({ identifiers: ids(21) })],
   ['Resolve', 'type unset', 'identifiers[0].type', resolve({ identifiers: one({ type: 0 }) })],
-  ['Resolve', 'unknown type', 'identifiers[0].type', resolve({ identifiers: one({ type: 99 }) })],
+  ['Resolve', 'unknown type', 'identifiers[0].type', resolve({ identifiers: one({ type: unknown<identityV1.IdentifierType>(99) }) })],
   ['Resolve', 'empty value', 'identifiers[1].value', resolve({ identifiers: [...one({}), ...one({ value: '  ' })] })],
   ['Resolve', 'unparseable phone', 'identifiers[0].value', resolve({ identifiers: one({ type: T.IDENTIFIER_TYPE_PHONE, value: 'call me maybe' }) })],
   ['Resolve', 'invalid phone number', 'identifiers[0].value', resolve({ identifiers: one({ type: T.IDENTIFIER_TYPE_PHONE, value: '+34 1' }) })],
@@ -34,9 +36,9 @@ const table: [rpc: string, what: string, field: string, call: Call][] = [
   ['Resolve', 'CUSTOM without custom_type', 'identifiers[0].custom_type', resolve({ identifiers: one({ type: T.IDENTIFIER_TYPE_CUSTOM, value: '1' }) })],
   ['Resolve', 'custom_type not lower_snake', 'identifiers[0].custom_type', resolve({ identifiers: one({ type: T.IDENTIFIER_TYPE_CUSTOM, customType: 'Loyalty Card', value: '1' }) })],
   ['Resolve', 'custom_type on a LOGIN', 'identifiers[0].custom_type', resolve({ identifiers: one({ type: T.IDENTIFIER_TYPE_LOGIN, customType: 'x', value: 'l' }) })],
-  ['Resolve', 'unknown proof', 'identifiers[0].proof', resolve({ identifiers: one({ proof: 42 }) })],
+  ['Resolve', 'unknown proof', 'identifiers[0].proof', resolve({ identifiers: one({ proof: unknown<commonV1.AssuranceLevel>(42) }) })],
   ['Resolve', 'channel unset', 'channel', resolve({ channel: 0 })],
-  ['Resolve', 'unknown channel', 'channel', resolve({ channel: 77 })],
+  ['Resolve', 'unknown channel', 'channel', resolve({ channel: unknown<commonV1.Channel>(77) })],
   ['Resolve', 'malformed request_id', 'request_id', resolve({ requestId: 'not ok!' })],
   ['Resolve', 'request_id too long', 'request_id', resolve({ requestId: 'r'.repeat(65) })],
 
@@ -89,8 +91,8 @@ const table: [rpc: string, what: string, field: string, call: Call][] = [
 
   ['UpdateMergePolicy', 'policy unset', 'policy', (c, o) => c.updateMergePolicy({ policy: undefined, expectedVersion: 0, requestId: '' }, o)],
   ['UpdateMergePolicy', 'unknown region', 'policy.default_phone_region', (c, o) => c.updateMergePolicy({ policy: policy({ defaultPhoneRegion: 'XX' }), expectedVersion: 0, requestId: '' }, o)],
-  ['UpdateMergePolicy', 'unknown mode', 'policy.auto_merge_mode', (c, o) => c.updateMergePolicy({ policy: policy({ autoMergeMode: 9 }), expectedVersion: 0, requestId: '' }, o)],
-  ['UpdateMergePolicy', 'unknown assurance', 'policy.min_stitch_assurance', (c, o) => c.updateMergePolicy({ policy: policy({ minStitchAssurance: 9 }), expectedVersion: 0, requestId: '' }, o)],
+  ['UpdateMergePolicy', 'unknown mode', 'policy.auto_merge_mode', (c, o) => c.updateMergePolicy({ policy: policy({ autoMergeMode: unknown<identityV1.AutoMergeMode>(9) }), expectedVersion: 0, requestId: '' }, o)],
+  ['UpdateMergePolicy', 'unknown assurance', 'policy.min_stitch_assurance', (c, o) => c.updateMergePolicy({ policy: policy({ minStitchAssurance: unknown<commonV1.AssuranceLevel>(9) }), expectedVersion: 0, requestId: '' }, o)],
   ['UpdateMergePolicy', 'rule type unset', 'policy.identifier_rules[0].type', (c, o) => c.updateMergePolicy({ policy: policy({ identifierRules: [rule({ type: 0 })] }), expectedVersion: 0, requestId: '' }, o)],
   ['UpdateMergePolicy', 'limit too high', 'policy.identifier_rules[0].max_per_profile', (c, o) => c.updateMergePolicy({ policy: policy({ identifierRules: [rule({ maxPerProfile: 101 })] }), expectedVersion: 0, requestId: '' }, o)],
   ['UpdateMergePolicy', 'priority too high', 'policy.identifier_rules[0].priority', (c, o) => c.updateMergePolicy({ policy: policy({ identifierRules: [rule({ priority: 5000 })] }), expectedVersion: 0, requestId: '' }, o)],

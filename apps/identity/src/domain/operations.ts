@@ -82,8 +82,8 @@ export function planLinkIdentifiers(
       throw new LinkRefusedError('IDENTIFIER_IN_USE', o.index, 'the identifier belongs to another profile (merge the profiles instead)');
     }
     const at = identifiers.findIndex((i) => i.key === o.id.key);
-    if (at >= 0) {
-      const stored = identifiers[at]!;
+    const stored = identifiers[at];
+    if (stored) {
       if (assuranceRank(o.proof) <= assuranceRank(stored.verifiedLevel)) continue;
       const next = { ...stored, verifiedLevel: maxAssurance(stored.verifiedLevel, o.proof), lastSeenAt: ctx.now };
       identifiers[at] = next;

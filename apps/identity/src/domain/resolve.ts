@@ -266,14 +266,14 @@ export function planResolve(args: ResolveArgs): ResolvePlan {
     if (original) updated.push({ before: original, after });
     else created.push(after);
   }
-  resolved ??= get(targetId);
+  const target = resolved ?? get(targetId);
 
-  if (createdId) events.push({ type: 'profile_created', profile: resolved });
-  const finalState = (id: string) => (id === targetId ? resolved! : (updated.find((u) => u.after.id === id)?.after ?? get(id)));
+  if (createdId) events.push({ type: 'profile_created', profile: target });
+  const finalState = (id: string) => (id === targetId ? target : (updated.find((u) => u.after.id === id)?.after ?? get(id)));
   for (const record of merges) {
     events.push({ type: 'profiles_merged', record, survivor: finalState(record.survivorId) });
   }
-  if (linked.length > 0) events.push({ type: 'identifiers_linked', profileId: targetId, identifiers: linked, version: resolved.version });
+  if (linked.length > 0) events.push({ type: 'identifiers_linked', profileId: targetId, identifiers: linked, version: target.version });
   for (const { before: b, after: a } of [...updated, ...created.map((c) => ({ before: undefined, after: c }))]) {
     const diff = membershipDiff(b?.segmentIds ?? [], a.segmentIds);
     if (diff.entered.length > 0 || diff.left.length > 0) {
@@ -301,7 +301,7 @@ export function planResolve(args: ResolveArgs): ResolvePlan {
   const matchType: MatchType = createdId ? 'CREATED' : merges.length > 0 ? 'STITCHED' : 'MATCHED';
   return {
     result: {
-      profile: resolved,
+      profile: target,
       matchType,
       assurance,
       created: createdId !== undefined,
