@@ -1,6 +1,5 @@
 // gRPC handlers of continuum.context.v1.ContextService: validate, call the use case, map the
 // result. Domain and store errors are translated to the kit's errors here, once.
-import { status } from '@grpc/grpc-js';
 import { contextV1 } from '@continuum/contracts';
 import {
   AbortedError,
@@ -17,7 +16,7 @@ import { getContext, getFacts } from './application/context-query';
 import type { CoreDeps } from './application/deps';
 import { resolveOwner } from './application/owners';
 import { createDefinition, getDefinition, getJourney, listDefinitions, listJourneys, updateDefinition } from './application/journeys';
-import { recordTouchpoint } from './application/record-touchpoint';
+import { recordTouchpoint, recordTouchpointBatch, type TouchpointInput } from './application/record-touchpoint';
 import type { ChangeKind, ContextChangeNotice } from './application/watch-hub';
 import { CaseClosedError, ContextDomainError, DomainValidationError, VersionMismatchError } from './domain';
 import { caseStatuses, caseToWire, channels, contextToWire, definitionToWire, factToWire, journeyStatuses, journeyToWire, touchpointToWire } from './mapping';
@@ -37,6 +36,13 @@ import {
 export const CONTEXT_ERROR_DOMAIN = 'context.continuum.dev';
 
 export const SCOPES = { read: 'context.read', write: 'context.write', admin: 'context.admin' } as const;
+
+/** Touchpoints of a RecordTouchpoints stream recorded per transaction. */
+const STREAM_BATCH = 256;
+/** A partial batch is recorded once the stream has been quiet this long (ms). */
+const STREAM_IDLE_FLUSH_MS = 20;
+/** Rejections listed in a RecordTouchpoints answer (all are counted). */
+const MAX_REJECTED_REPORTED = 100;
 
 /** Turns domain and store errors into the kit's typed errors (the interceptor maps those to gRPC). */
 export function translateError(err: unknown): unknown {
@@ -108,37 +114,61 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
 
       async recordTouchpoints(requests: AsyncIterable<contextV1.RecordTouchpointsRequest>, ctx: CallContext): Promise<contextV1.RecordTouchpointsResponse> {
         const out: contextV1.RecordTouchpointsResponse = { recordedCount: 0, duplicateCount: 0, rejected: [], rejectedCount: 0 };
-        let index = -1;
-        for await (const req of requests) {
-          index += 1;
-          const reject = (err: DomainError): void => {
-            out.rejectedCount += 1;
-            if (out.rejected.length >= 100) return;
-            out.rejected.push({
-              index,
-              touchpointId: req.touchpoint?.touchpointId ?? '',
-              code: err.code,
-              reason: err.reason,
-              fields: err instanceof InvalidArgumentError ? err.violations.map((x) => x.field) : [],
-              description: err.message,
+        const reject = (index: number, touchpointId: string, err: DomainError): void => {
+          out.rejectedCount += 1;
+          if (out.rejected.length >= MAX_REJECTED_REPORTED) return;
+          out.rejected.push({
+            index,
+            touchpointId,
+            code: err.code,
+            reason: err.reason,
+            fields: err instanceof InvalidArgumentError ? err.violations.map((x) => x.field) : [],
+            description: err.message,
+          });
+        };
+        // Valid messages are recorded in batches (one transaction each): on a full batch, at the
+        // end of the stream, and when the stream goes quiet for a moment, so a long-lived
+        // ingestion stream never holds a touchpoint back for long.
+        let batch: { index: number; input: TouchpointInput }[] = [];
+        let flushing: Promise<void> = Promise.resolve();
+        let idle: NodeJS.Timeout | undefined;
+        const flush = (): Promise<void> => {
+          if (idle) clearTimeout(idle);
+          idle = undefined;
+          const taken = batch;
+          batch = [];
+          if (taken.length === 0) return flushing;
+          flushing = flushing.then(async () => {
+            const outcomes = await guard(() => recordTouchpointBatch(deps, ctx.tenantId, taken.map((t) => t.input)));
+            outcomes.forEach((outcome, k) => {
+              const item = taken[k];
+              if (!item) return;
+              if ('error' in outcome) reject(item.index, item.input.touchpointId, outcome.error);
+              else if (outcome.alreadyRecorded) out.duplicateCount += 1;
+              else out.recordedCount += 1;
             });
-          };
-          const v = new Violations();
-          const input = validateTouchpoint(v, req.touchpoint, deps.clock());
-          if (!input) {
-            reject(new InvalidArgumentError(v.violations));
-            continue;
+          });
+          return flushing;
+        };
+        let index = -1;
+        try {
+          for await (const req of requests) {
+            index += 1;
+            const v = new Violations();
+            const input = validateTouchpoint(v, req.touchpoint, deps.clock());
+            if (!input) {
+              reject(index, req.touchpoint?.touchpointId ?? '', new InvalidArgumentError(v.violations));
+              continue;
+            }
+            batch.push({ index, input });
+            if (batch.length >= STREAM_BATCH) await flush();
+            else idle ??= setTimeout(() => void flush().catch(() => undefined), STREAM_IDLE_FLUSH_MS);
           }
-          try {
-            const result = await guard(() => recordTouchpoint(deps, ctx.tenantId, input));
-            if (result.alreadyRecorded) out.duplicateCount += 1;
-            else out.recordedCount += 1;
-          } catch (err) {
-            // Per-message problems are reported; anything else (the store is down) fails the stream.
-            if (err instanceof DomainError && err.code !== status.INTERNAL && err.code !== status.UNAVAILABLE) reject(err);
-            else throw err;
-          }
+          await flush();
+        } finally {
+          if (idle) clearTimeout(idle);
         }
+        await flushing;
         return out;
       },
 

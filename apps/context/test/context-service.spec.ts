@@ -151,6 +151,36 @@ describe('RecordTouchpoints (client stream)', () => {
   });
 });
 
+describe('RecordTouchpoints batches', () => {
+  it('applies facts, journeys, cases and the summary exactly as one-by-one recording would', async () => {
+    const tenant = await f.as('batch');
+    const def = await defineJourney(tenant);
+    const profileId = newProfile();
+    const kase = await f.client.openCase({ profileId, subject: 'Batch case', ownerAgentId: 'agent-b', teamId: '', requestId: 'batch-case' }, tenant);
+    const caseId = kase.case?.caseId ?? '';
+    const fact = (value: string) => [{ key: 'order_number', value, sensitivity: 0, sourceChannel: 0, touchpointId: '', capturedAt: undefined }];
+    const res = await f.client.recordTouchpoints(
+      [
+        { touchpoint: touchpoint({ profileId, touchpointId: 'b-1', occurredAt: at(10), facts: fact('new'), journeyDefinitionId: def.journeyDefinitionId, journeyStepId: 'start' }) },
+        { touchpoint: touchpoint({ profileId, touchpointId: 'b-2', occurredAt: at(2), facts: fact('old-late'), caseId, agentId: 'agent-b' }) },
+        { touchpoint: touchpoint({ profileId, touchpointId: 'b-3', occurredAt: at(20), journeyDefinitionId: def.journeyDefinitionId, journeyStepId: 'label-printed', channel: Channel.CHANNEL_VOICE }) },
+        { touchpoint: touchpoint({ profileId, touchpointId: 'b-4', caseId: 'cas_unknown' }) },
+      ],
+      tenant,
+    );
+    expect(res).toMatchObject({ recordedCount: 3, duplicateCount: 0, rejectedCount: 1 });
+    expect(res.rejected[0]).toMatchObject({ index: 3, fields: ['touchpoint.case_id'] });
+    const facts = await f.client.getFacts({ profileId, purpose: Purpose.PURPOSE_SERVICE, keys: [] }, tenant);
+    expect(facts.facts.map((x) => x.value)).toEqual(['new']);
+    const ctx = await f.client.getContext({ profileId, purpose: Purpose.PURPOSE_SERVICE, touchpointLimit: 10, factLimit: 0 }, tenant);
+    expect(ctx.recentTouchpoints.map((t) => t.touchpointId)).toEqual(['b-3', 'b-1', 'b-2']);
+    expect(ctx).toMatchObject({ touchpointCount: 3, lastAgentId: 'agent-b' });
+    expect(ctx.activeJourneys.map((j) => [j.currentStepId, j.channelsUsed])).toEqual([['label-printed', [Channel.CHANNEL_WEB, Channel.CHANNEL_VOICE]]]);
+    expect((await f.client.getCase({ caseId }, tenant)).case?.touchpointCount).toBe(1);
+    expect((await outboxTypes('batch')).filter((t) => t === 'touchpoint_recorded')).toHaveLength(3);
+  });
+});
+
 describe('GetFacts', () => {
   const fact = (key: string, value: string, sensitivity = FactSensitivity.FACT_SENSITIVITY_NORMAL) => ({ key, value, sensitivity, sourceChannel: 0, touchpointId: '', capturedAt: undefined });
 

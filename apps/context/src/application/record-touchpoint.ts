@@ -1,9 +1,10 @@
-import { FailedPreconditionError, InvalidArgumentError } from '@continuum/kit';
+import { DomainError, FailedPreconditionError, InvalidArgumentError } from '@continuum/kit';
 import { DuplicateKeyError, type StoreSession } from '@continuum/store';
 import {
   advanceJourney,
   chooseInstance,
   evaluateAbandonment,
+  isNewerFact,
   repeatedFactKeys,
   startJourney,
   type Assurance,
@@ -181,7 +182,7 @@ export async function recordTouchpoint(deps: CoreDeps, tenantId: string, input: 
 
       let repeated: string[] = [];
       if (facts.length > 0) {
-        const known = await repos.facts.forProfile(owner.profileId, { session });
+        const known = await repos.facts.forKeys(owner.profileId, facts.map((x) => x.key), { session });
         repeated = repeatedFactKeys(known.map(factFromDoc), facts);
         for (const fact of facts) {
           const current = known.find((k) => k.originProfileId === input.profileId && k.key === fact.key);
@@ -189,7 +190,7 @@ export async function recordTouchpoint(deps: CoreDeps, tenantId: string, input: 
         }
       }
       if (input.caseId) await repos.cases.attach(input.caseId, input.channel, now, session);
-      await repos.profiles.countTouchpoint(owner.doc, owner.profileId, tp, session);
+      await repos.profiles.addToSummary(owner.profileId, [tp], owner.doc, session);
       await deps.outbox.append(session, TouchpointRecorded, {
         tenantId,
         subjectProfileId: owner.profileId,
@@ -211,4 +212,171 @@ export async function recordTouchpoint(deps: CoreDeps, tenantId: string, input: 
   if (journeyChanged && touchpoint.journeyId) deps.hub.notify(tenantId, touched, { kind: 'journey', id: touchpoint.journeyId });
   if (touchpoint.caseId) deps.hub.notify(tenantId, touched, { kind: 'case', id: touchpoint.caseId });
   return { touchpoint, alreadyRecorded: false };
+}
+
+/** One outcome of a batch: recorded (or already there), or refused with the error it would have had alone. */
+export type BatchOutcome = RecordResult | { readonly error: DomainError };
+
+const BATCH_FIELD_ERROR = (field: string, description: string, reason: string): InvalidArgumentError => new InvalidArgumentError([{ field: `${FIELD}.${field}`, description, reason }]);
+
+/**
+ * Records many touchpoints in one transaction (streamed ingestion): the same effects and events as
+ * recordTouchpoint for each, with the reads done once per batch (existing ids, owners, journey
+ * definitions, cases) and one timeline insert and one summary write per customer. A touchpoint the
+ * batch cannot take is refused alone; if the transaction itself fails (a concurrent recording of
+ * the same id), the batch is recorded one by one instead.
+ */
+export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, inputs: readonly TouchpointInput[]): Promise<BatchOutcome[]> {
+  const repos = repositoriesFor(deps.store, tenantId);
+  const outcomes: (BatchOutcome | undefined)[] = new Array(inputs.length).fill(undefined);
+  const existing = new Map((await repos.touchpoints.byIds([...new Set(inputs.map((i) => i.touchpointId))])).map((t) => [t.touchpointId, t]));
+  const owners = new Map<string, Owner>();
+  for (const profileId of new Set(inputs.map((i) => i.profileId))) owners.set(profileId, await resolveOwner(repos, profileId));
+  const definitions = await repos.definitions.getMany([...new Set(inputs.flatMap((i) => (i.journeyDefinitionId ? [i.journeyDefinitionId] : [])))]);
+  const cases = new Map<string, Case>();
+  for (const caseId of new Set(inputs.flatMap((i) => (i.caseId ? [i.caseId] : [])))) {
+    const kase = await repos.cases.get(caseId);
+    if (kase) cases.set(caseId, kase);
+  }
+
+  // Decide each input's fate before writing anything.
+  const accepted: { index: number; input: TouchpointInput; owner: Owner; definition: JourneyDefinition | undefined }[] = [];
+  const seen = new Map<string, number>();
+  inputs.forEach((input, index) => {
+    const stored = existing.get(input.touchpointId);
+    if (stored) {
+      outcomes[index] = { touchpoint: stored, alreadyRecorded: true };
+      return;
+    }
+    if (seen.has(input.touchpointId)) return; // answered after the write, like a repeat
+    const owner = owners.get(input.profileId);
+    if (!owner || owner.erased) {
+      outcomes[index] = { error: new FailedPreconditionError('PROFILE_ERASED', 'the profile was erased; nothing more is recorded for it') };
+      return;
+    }
+    const definition = input.journeyDefinitionId ? definitions.get(input.journeyDefinitionId) : undefined;
+    if (input.journeyDefinitionId && !definition) {
+      outcomes[index] = { error: BATCH_FIELD_ERROR('journey_definition_id', 'is not a journey definition of this tenant', 'UNKNOWN_JOURNEY_DEFINITION') };
+      return;
+    }
+    if (definition && !definition.steps.some((s) => s.stepId === input.journeyStepId)) {
+      outcomes[index] = { error: BATCH_FIELD_ERROR('journey_step_id', `is not a step of journey ${definition.journeyDefinitionId}`, 'UNKNOWN_STEP') };
+      return;
+    }
+    if (input.caseId) {
+      const kase = cases.get(input.caseId);
+      if (!kase) {
+        outcomes[index] = { error: BATCH_FIELD_ERROR('case_id', 'is not a case of this tenant', 'UNKNOWN_CASE') };
+        return;
+      }
+      if (kase.profileId !== owner.profileId) {
+        outcomes[index] = { error: BATCH_FIELD_ERROR('case_id', 'belongs to another customer', 'CASE_OF_ANOTHER_PROFILE') };
+        return;
+      }
+      if (kase.status === 'closed' && kase.closeTime && input.occurredAt.getTime() > kase.closeTime.getTime()) {
+        outcomes[index] = { error: new FailedPreconditionError('CASE_CLOSED', 'the case was closed before this touchpoint happened', { case_id: kase.caseId }) };
+        return;
+      }
+    }
+    seen.set(input.touchpointId, index);
+    accepted.push({ index, input, owner, definition });
+  });
+
+  if (accepted.length > 0) {
+    const now = deps.clock();
+    let written: Touchpoint[];
+    try {
+      written = await deps.store.withTransaction(async (session) => {
+        const tps: Touchpoint[] = [];
+        for (const { input, owner, definition } of accepted) {
+          let journeyId: string | undefined;
+          if (definition && input.journeyStepId) journeyId = (await applyJourney(deps, repos, definition, owner, input, input.journeyStepId, now, session)).journeyId;
+          tps.push({
+            touchpointId: input.touchpointId,
+            profileId: owner.profileId,
+            originProfileId: input.profileId,
+            channel: input.channel,
+            direction: input.direction,
+            occurredAt: input.occurredAt,
+            recordedAt: now,
+            journeyDefinitionId: input.journeyDefinitionId,
+            journeyStepId: input.journeyStepId,
+            journeyId,
+            intent: input.intent,
+            outcome: input.outcome,
+            agentId: input.agentId,
+            caseId: input.caseId,
+            facts: input.facts.map((f) => ({ ...f, sourceChannel: input.channel, capturedAt: input.occurredAt, touchpointId: input.touchpointId })),
+            assurance: input.assurance,
+            summary: input.summary,
+            attributes: input.attributes,
+          });
+        }
+        await repos.touchpoints.insertMany(tps.map((tp) => ({ tp, id: newDocumentId() })), session);
+
+        // Facts and summaries per customer, in batch order so later captures see earlier ones.
+        const byOwner = new Map<string, { owner: Owner; tps: Touchpoint[] }>();
+        for (const [k, tp] of tps.entries()) {
+          const owner = accepted[k]?.owner;
+          if (!owner) continue;
+          const group = byOwner.get(owner.profileId) ?? { owner, tps: [] };
+          group.tps.push(tp);
+          byOwner.set(owner.profileId, group);
+        }
+        const repeatedOf = new Map<string, string[]>();
+        for (const { owner, tps: ownTps } of byOwner.values()) {
+          const keys = [...new Set(ownTps.flatMap((tp) => tp.facts.map((f) => f.key)))];
+          if (keys.length > 0) {
+            const known = await repos.facts.forKeys(owner.profileId, keys, { session });
+            const latest = new Map(known.map((doc) => [`${doc.originProfileId}\u0000${doc.key}`, doc]));
+            const all: CapturedFact[] = known.map(factFromDoc);
+            for (const tp of ownTps) {
+              if (tp.facts.length === 0) continue;
+              repeatedOf.set(tp.touchpointId, repeatedFactKeys(all, tp.facts));
+              for (const fact of tp.facts) {
+                const slot = `${tp.originProfileId}\u0000${fact.key}`;
+                const current = latest.get(slot);
+                await repos.facts.keepLatest(fact, owner.profileId, tp.originProfileId, current, session);
+                if (!current || isNewerFact(fact, current)) latest.set(slot, { ...fact, _id: '', tenantId, profileId: owner.profileId, originProfileId: tp.originProfileId });
+                all.push(fact);
+              }
+            }
+          }
+          await repos.profiles.addToSummary(owner.profileId, ownTps, owner.doc, session);
+        }
+        for (const tp of tps) {
+          if (tp.caseId) await repos.cases.attach(tp.caseId, tp.channel, now, session);
+          await deps.outbox.append(session, TouchpointRecorded, { tenantId, subjectProfileId: tp.profileId, payload: touchpointRecordedPayload(tp, repeatedOf.get(tp.touchpointId) ?? []) });
+        }
+        return tps;
+      });
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+      // Someone recorded one of these ids meanwhile: take them one at a time.
+      for (const { index, input } of accepted) {
+        try {
+          outcomes[index] = await recordTouchpoint(deps, tenantId, input);
+        } catch (one) {
+          if (one instanceof DomainError) outcomes[index] = { error: one };
+          else throw one;
+        }
+      }
+      written = [];
+    }
+    for (const [k, tp] of written.entries()) {
+      const index = accepted[k]?.index;
+      if (index !== undefined) outcomes[index] = { touchpoint: tp, alreadyRecorded: false };
+    }
+    const touched = new Set(written.flatMap((tp) => [tp.profileId, tp.originProfileId]));
+    for (const profileId of touched) deps.hub.notify(tenantId, [profileId], { kind: 'touchpoint', id: '' });
+  }
+
+  // Repeats of an id within the batch answer like repeats of a stored one.
+  return inputs.map((input, index) => {
+    const outcome = outcomes[index];
+    if (outcome) return outcome;
+    const first = outcomes[seen.get(input.touchpointId) ?? -1];
+    if (first && 'touchpoint' in first) return { touchpoint: first.touchpoint, alreadyRecorded: true };
+    return first ?? { error: new FailedPreconditionError('NOT_RECORDED', 'the touchpoint was not recorded') };
+  });
 }

@@ -17,6 +17,11 @@ export class FactRepository {
     return this.col.find({ profileId }, options);
   }
 
+  /** The stored facts of these keys for a profile (every origin under it). */
+  async forKeys(profileId: string, keys: readonly string[], options?: SessionOption): Promise<FactDoc[]> {
+    return this.col.find({ profileId, key: keys.length === 1 ? keys[0] : { $in: [...keys] } }, options);
+  }
+
   /**
    * Keeps `fact` as the latest of its key for `originProfileId` unless a newer capture is already
    * stored (a late arrival must not overwrite newer knowledge). `existing` is what the caller read

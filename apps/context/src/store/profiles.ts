@@ -1,6 +1,6 @@
-import type { SessionOption, StoreSession, TenantScope, Update } from '@continuum/store';
-import { assuranceRank, type Assurance, type ProfileView } from '../domain';
-import { PROFILES, type ProfileDoc } from './collections';
+import { DuplicateKeyError, TransactionConflictError, type SessionOption, type StoreSession, type TenantScope, type Update } from '@continuum/store';
+import { assuranceRank, timelineKey, type Assurance, type ProfileView } from '../domain';
+import { PROFILES, RECENT_KEEP, type ProfileDoc } from './collections';
 
 const NEW_PROFILE = {
   knownToIdentity: false,
@@ -31,20 +31,34 @@ export class ProfileRepository {
     await this.col.updateOne({ profileId }, { ...extra, $set: { ...set, profileId }, $setOnInsert: setOnInsert }, { upsert: true, session });
   }
 
-  /** Records a touchpoint in the profile's summary (count, last agent, best assurance). */
-  async countTouchpoint(
-    current: ProfileDoc | undefined,
-    profileId: string,
-    touchpoint: { agentId?: string; occurredAt: Date; assurance?: Assurance },
-    session: StoreSession,
-  ): Promise<void> {
-    const set: Partial<ProfileDoc> = {};
-    if (touchpoint.agentId && (!current?.lastAgentAt || current.lastAgentAt.getTime() <= touchpoint.occurredAt.getTime())) {
-      set.lastAgentId = touchpoint.agentId;
-      set.lastAgentAt = touchpoint.occurredAt;
+  /**
+   * Adds touchpoints to a profile's timeline summary (count, recent keys, last agent, best
+   * assurance) in one write. `known` is the document as read before the transaction: the write is
+   * conditional on its summary version, so a concurrent recording is never lost (the document is
+   * then re-read in the transaction and the summary recomputed).
+   */
+  async addToSummary(profileId: string, touchpoints: readonly SummaryInput[], known: ProfileDoc | undefined, session: StoreSession): Promise<void> {
+    let current = known;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (!current) {
+        try {
+          await this.col.insertOne({ ...NEW_PROFILE, profileId, ...summaryAfter(undefined, touchpoints), summaryVersion: 1 } as never, { session });
+          return;
+        } catch (err) {
+          if (!(err instanceof DuplicateKeyError)) throw err;
+        }
+      } else {
+        const version = current.summaryVersion;
+        const r = await this.col.updateOne(
+          { profileId, summaryVersion: version === undefined ? { $exists: false } : version },
+          { $set: { ...summaryAfter(current, touchpoints), summaryVersion: (version ?? 0) + 1 } },
+          { session },
+        );
+        if (r.matchedCount === 1) return;
+      }
+      current = await this.get(profileId, { session });
     }
-    if (touchpoint.assurance && assuranceRank(touchpoint.assurance) > assuranceRank(current?.bestTouchpointAssurance)) set.bestTouchpointAssurance = touchpoint.assurance;
-    await this.upsert(profileId, set, session, { $inc: { touchpointCount: 1 } });
+    throw new TransactionConflictError('the profile summary kept changing concurrently');
   }
 
   /** Profiles directly merged into `profileId` (merges still in force). */
@@ -55,6 +69,51 @@ export class ProfileRepository {
   async delete(profileIds: readonly string[], session: StoreSession): Promise<void> {
     await this.col.deleteMany({ profileId: { $in: [...profileIds] } }, { session });
   }
+}
+
+/** What the summary needs of a touchpoint. */
+export interface SummaryInput {
+  readonly touchpointId: string;
+  readonly occurredAt: Date;
+  readonly agentId?: string;
+  readonly assurance?: Assurance;
+}
+
+/** Inserts `key` into newest-first `keys`, keeping at most RECENT_KEEP. */
+function insertRecent(keys: string[], key: string): void {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((keys[mid] ?? '') > key) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo >= RECENT_KEEP || keys[lo] === key) return;
+  keys.splice(lo, 0, key);
+  if (keys.length > RECENT_KEEP) keys.length = RECENT_KEEP;
+}
+
+/** The summary fields after adding touchpoints. */
+function summaryAfter(doc: ProfileDoc | undefined, touchpoints: readonly SummaryInput[]): Partial<ProfileDoc> {
+  const recent = [...(doc?.recent ?? [])];
+  let lastAgentId = doc?.lastAgentId;
+  let lastAgentAt = doc?.lastAgentAt;
+  let best = doc?.bestTouchpointAssurance;
+  for (const t of touchpoints) {
+    insertRecent(recent, timelineKey(t));
+    if (t.agentId && (!lastAgentAt || lastAgentAt.getTime() <= t.occurredAt.getTime())) {
+      lastAgentId = t.agentId;
+      lastAgentAt = t.occurredAt;
+    }
+    if (t.assurance && assuranceRank(t.assurance) > assuranceRank(best)) best = t.assurance;
+  }
+  const out: Partial<ProfileDoc> = { touchpointCount: (doc?.touchpointCount ?? 0) + touchpoints.length, recent };
+  if (lastAgentId && lastAgentAt) {
+    out.lastAgentId = lastAgentId;
+    out.lastAgentAt = lastAgentAt;
+  }
+  if (best) out.bestTouchpointAssurance = best;
+  return out;
 }
 
 function hasPath(update: Update, key: string): boolean {

@@ -1,5 +1,5 @@
 import type { Filter, Page, SessionOption, StoreSession, TenantScope } from '@continuum/store';
-import type { Assurance, Channel, Touchpoint } from '../domain';
+import { compareTimeline, type Assurance, type Channel, type Touchpoint } from '../domain';
 import { TOUCHPOINTS, strip, type TouchpointDoc } from './collections';
 
 /** Filters of a timeline listing. */
@@ -31,6 +31,12 @@ export class TouchpointRepository {
     await this.col.insertOne({ _id: id, ...touchpoint }, { session });
   }
 
+  /** Inserts new touchpoints at once; DuplicateKeyError when one of the ids was recorded before. */
+  async insertMany(items: readonly { tp: Touchpoint; id: string }[], session: StoreSession): Promise<void> {
+    if (items.length === 0) return;
+    await this.col.insertMany(items.map(({ tp, id }) => ({ _id: id, ...tp })), { session });
+  }
+
   async list(filter: TimelineFilter, newestFirst: boolean, page: { pageSize: number; pageToken: string }): Promise<Page<Touchpoint>> {
     const q: Filter = { profileId: filter.profileId };
     if (filter.channels && filter.channels.length > 0) q['channel'] = { $in: [...filter.channels] };
@@ -48,10 +54,17 @@ export class TouchpointRepository {
     return { items: result.items.map(strip), nextPageToken: result.nextPageToken };
   }
 
-  async recent(profileId: string, limit: number): Promise<Touchpoint[]> {
+  async recent(profileId: string, limit: number, options?: SessionOption): Promise<Touchpoint[]> {
     if (limit <= 0) return [];
-    const docs = await this.col.find({ profileId }, { sort: { occurredAt: -1, touchpointId: -1 }, limit });
+    const docs = await this.col.find({ profileId }, { ...options, sort: { occurredAt: -1, touchpointId: -1 }, limit });
     return docs.map(strip);
+  }
+
+  /** Touchpoints by id, newest first (ids from a profile's recent keys). */
+  async byIds(touchpointIds: readonly string[]): Promise<Touchpoint[]> {
+    if (touchpointIds.length === 0) return [];
+    const docs = await this.col.find({ touchpointId: { $in: [...touchpointIds] } });
+    return docs.map(strip).sort((a, b) => compareTimeline(b, a));
   }
 
   async latestWithAgent(profileId: string, options?: SessionOption): Promise<Touchpoint | undefined> {
