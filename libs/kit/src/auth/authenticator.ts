@@ -4,6 +4,7 @@ import { UnauthenticatedError } from '../errors/domain-errors';
 import type { Logger } from '../logging/logger';
 import { loadVerificationKey, type VerificationKey } from './key-source';
 import { AllScopes, type Principal } from './principal';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 /** Verifies the credentials of a call; built once per process from the configuration. */
 export interface Authenticator {
@@ -21,6 +22,8 @@ export interface JwtAuthOptions {
   /** Tolerated clock skew between the issuer and us, in seconds. */
   readonly clockToleranceSeconds?: number;
   readonly logger?: Logger;
+  /** How many verified tokens to remember until they expire (0 disables the cache). */
+  readonly cacheSize?: number;
 }
 
 /** The subset of KitConfig the authenticator reads. */
@@ -51,10 +54,14 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger): Authen
  */
 export function jwtAuthenticator(options: JwtAuthOptions): Authenticator {
   const algorithms = options.algorithms.filter((alg) => alg !== 'none' && !alg.startsWith('HS'));
+  const cache = new VerifiedTokenCache(options.cacheSize ?? 10_000);
+  const useCache = (options.cacheSize ?? 10_000) > 0;
   return {
     mode: 'jwt',
     async authenticate(metadata) {
       const token = bearerToken(metadata);
+      const cached = useCache ? cache.get(token) : undefined;
+      if (cached !== undefined) return cached;
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, options.key as Parameters<typeof jwtVerify>[1], {
@@ -71,7 +78,9 @@ export function jwtAuthenticator(options: JwtAuthOptions): Authenticator {
         if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('TOKEN_EXPIRED', 'token expired');
         throw new UnauthenticatedError('TOKEN_INVALID', 'invalid token');
       }
-      return principalFromClaims(payload);
+      const principal = principalFromClaims(payload);
+      if (useCache && payload.exp !== undefined) cache.set(token, principal, payload.exp * 1000);
+      return principal;
     },
   };
 }

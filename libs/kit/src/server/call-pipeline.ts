@@ -18,6 +18,7 @@ import { DeadlineExceededError } from '../errors/domain-errors';
 import type { Logger } from '../logging/logger';
 import { metadataGetter } from '../telemetry/metadata-carrier';
 import { codeName, endRpcSpan, splitMethodPath } from '../telemetry/rpc-attributes';
+import type { Counter, Histogram } from 'prom-client';
 import type { CallTracker } from './call-tracker';
 import { effectiveDeadline, type DeadlinePolicy } from './deadline';
 import { CallCancelledError, mapError, type MappedStatus } from './error-mapping';
@@ -63,8 +64,9 @@ export function wrapHandler(definition: MethodDefinition<unknown, unknown>, hand
   const type: GrpcType = definition.requestStream
     ? definition.responseStream ? 'bidi_stream' : 'client_stream'
     : definition.responseStream ? 'server_stream' : 'unary';
+  const method = methodState(definition.path, type, requiredScope, deps);
   const run = (call: SurfaceCall, execute: (ctx: CallContext) => Promise<void>, fail: (s: StatusObject) => void): void => {
-    void runCall(definition.path, type, requiredScope, deps, call, execute, fail);
+    void runCall(method, deps, call, execute, fail);
   };
 
   switch (type) {
@@ -101,25 +103,60 @@ export function wrapHandler(definition: MethodDefinition<unknown, unknown>, hand
   }
 }
 
+/** What is the same for every call of one method, computed once (labelled metric children, names). */
+interface MethodState {
+  readonly path: string;
+  readonly service: string;
+  readonly method: string;
+  readonly type: GrpcType;
+  readonly spanName: string;
+  readonly requiredScope: string;
+  readonly logFields: Readonly<Record<string, string>>;
+  readonly started: Counter.Internal;
+  readonly handling: Histogram.Internal<string>;
+  handled(code: status): Counter.Internal;
+}
+
+function methodState(path: string, type: GrpcType, requiredScope: string, deps: PipelineDeps): MethodState {
+  const { service, method } = splitMethodPath(path);
+  const labels = { grpc_type: type, grpc_service: service, grpc_method: method };
+  const handledByCode = new Map<status, Counter.Internal>();
+  return {
+    path,
+    service,
+    method,
+    type,
+    spanName: `${service}/${method}`,
+    requiredScope,
+    logFields: labels,
+    started: deps.metrics.started.labels(labels),
+    handling: deps.metrics.handling.labels(labels),
+    handled: (code) => {
+      let child = handledByCode.get(code);
+      if (child === undefined) {
+        child = deps.metrics.handled.labels({ ...labels, grpc_code: codeName(code) });
+        handledByCode.set(code, child);
+      }
+      return child;
+    },
+  };
+}
+
 async function runCall(
-  path: string,
-  type: GrpcType,
-  requiredScope: string,
+  m: MethodState,
   deps: PipelineDeps,
   call: SurfaceCall,
   execute: (ctx: CallContext) => Promise<void>,
   fail: (s: StatusObject) => void,
 ): Promise<void> {
-  const { service, method } = splitMethodPath(path);
-  const labels = { grpc_type: type, grpc_service: service, grpc_method: method };
-  deps.metrics.started.inc(labels);
-  const stopTimer = deps.metrics.handling.startTimer(labels);
+  m.started.inc();
+  const stopTimer = m.handling.startTimer();
   const startedAt = performance.now();
 
   const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
   const span = tracer.startSpan(
-    `${service}/${method}`,
-    { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method } },
+    m.spanName,
+    { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': m.service, 'rpc.method': m.method } },
     parent,
   );
 
@@ -135,24 +172,30 @@ async function runCall(
   const untrack = deps.tracker.add(controller);
 
   await context.with(trace.setSpan(parent, span), async () => {
-    const log = deps.logger.child({ grpc_service: service, grpc_method: method, grpc_type: type });
+    // Child loggers cost more than the rest of a call; they are made only when something logs.
+    let callLog: Logger | undefined;
+    const log = (): Logger => (callLog ??= deps.logger.child(m.logFields));
     let outcome: MappedStatus | undefined;
     let tenantId: string | undefined;
     try {
       const principal = await deps.authenticator.authenticate(call.metadata);
       tenantId = authorizeTenant(principal, call.metadata);
-      authorizeScope(principal, requiredScope);
+      authorizeScope(principal, m.requiredScope);
       span.setAttribute('continuum.tenant_id', tenantId);
+      const tenant = tenantId;
+      let handlerLog: Logger | undefined;
       const ctx: CallContext = {
-        tenantId,
+        tenantId: tenant,
         subject: principal.subject,
         scopes: principal.scopes,
         authMode: principal.authMode,
         deadline: new Date(deadline),
         signal: controller.signal,
-        method: path,
+        method: m.path,
         metadata: call.metadata,
-        log: log.child({ tenant_id: tenantId }),
+        get log() {
+          return (handlerLog ??= log().child({ tenant_id: tenant }));
+        },
       };
       const work = execute(ctx);
       work.catch(() => undefined); // a handler failing after the deadline answer is not unhandled
@@ -161,20 +204,21 @@ async function runCall(
     } catch (error) {
       outcome = mapError(error, controller.signal, deps.domain);
       if (outcome.code !== status.CANCELLED) fail(outcome);
-      logFailure(log, error, outcome, tenantId);
+      if (outcome.unexpected) logUnexpected(log(), error, tenantId);
     } finally {
       clearTimeout(timer);
       call.removeListener('cancelled', onCancelled);
       untrack();
     }
     const code = outcome?.code ?? status.OK;
-    deps.metrics.handled.inc({ ...labels, grpc_code: codeName(code) });
+    m.handled(code).inc();
     stopTimer();
     endRpcSpan(span, code, 'server');
-    const fields = { grpc_code: codeName(code), duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000, tenant_id: tenantId };
-    if (code === status.OK) log.debug(fields, 'call completed');
-    else if (CLIENT_CODES.has(code)) log.info(fields, 'call failed');
-    else log.warn(fields, 'call failed');
+    const level = code === status.OK ? 'debug' : CLIENT_CODES.has(code) ? 'info' : 'warn';
+    if (deps.logger.isLevelEnabled(level)) {
+      const fields = { grpc_code: codeName(code), duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000, tenant_id: tenantId };
+      log()[level](fields, code === status.OK ? 'call completed' : 'call failed');
+    }
   });
 }
 
@@ -183,8 +227,7 @@ async function runCall(
  * frames at error level, its message only at debug level, because messages of library errors
  * (a duplicate-key error, a parse error) can quote personal data from the request.
  */
-function logFailure(log: Logger, error: unknown, outcome: MappedStatus, tenantId: string | undefined): void {
-  if (!outcome.unexpected) return;
+function logUnexpected(log: Logger, error: unknown, tenantId: string | undefined): void {
   const err = error instanceof Error ? error : new Error(String(error));
   log.error(
     {
