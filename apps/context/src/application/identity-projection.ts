@@ -73,10 +73,10 @@ export class IdentityProjection {
 
     const created = payload(ProfileCreated, envelope);
     if (created?.profile) {
+      // One write, no read: events of one profile arrive in order, so nothing newer can be there.
       const p = created.profile;
-      const current = await repos.profiles.get(p.profileId, { session });
-      if (current && current.identityVersion > p.version) return [];
-      await repos.profiles.upsert(p.profileId, fromProfile(p), session);
+      const { identityVersion: _v, ...fields } = fromProfile(p);
+      await repos.profiles.upsert(p.profileId, fields, session, { $max: { identityVersion: p.version } });
       return profileNotice([p.profileId]);
     }
     const linked = payload(IdentifiersLinked, envelope);
