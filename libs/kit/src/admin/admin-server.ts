@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { defaultMetricsRegistry } from '../server/grpc-metrics';
 
 export interface AdminServerOptions {
@@ -12,6 +12,8 @@ export interface AdminServerOptions {
   readonly registry?: Registry;
   /** Whether the process should receive traffic: started, dependencies up, not shutting down. */
   readonly isReady: () => boolean;
+  /** Also expose process metrics (CPU, memory, event-loop lag, GC); default true. */
+  readonly processMetrics?: boolean;
 }
 
 export interface AdminServer {
@@ -26,6 +28,10 @@ export interface AdminServer {
  */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const registry = options.registry ?? defaultMetricsRegistry;
+  // Once per registry: several admin servers (tests, embedding) must not register them twice.
+  if ((options.processMetrics ?? true) && registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) {
+    collectDefaultMetrics({ register: registry });
+  }
   const server = createServer((request, response) => {
     void handle(request, response, registry, options.isReady);
   });

@@ -57,6 +57,8 @@ describe('createClient and the streaming handler kinds', () => {
   beforeAll(async () => {
     downstream = await startEcho();
     const echoClient = createClient(testingV1.EchoServiceClient, { address: downstream.address, deadlineMs: 10_000 });
+    // Port 1 on loopback: nothing listens, connections are refused at once.
+    const unreachableClient = createClient(testingV1.EchoServiceClient, { address: '127.0.0.1:1', deadlineMs: 2_000, maxAttempts: 2 });
     const config = loadConfig(kitConfigSchema, { GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', ...downstream.issuer.authEnv(downstream.config.AUTH_JWKS_FILE ?? '') });
     server = createGrpcServer({
       serviceName: 'kinds',
@@ -84,7 +86,8 @@ describe('createClient and the streaming handler kinds', () => {
             },
             relay: async (request: testingV1.EchoRequest, ctx: CallContext) => {
               seen.relayDeadline = ctx.deadline.getTime();
-              return echoClient.echo(request, { ctx });
+              const target = request.message === 'to-unreachable' ? unreachableClient : echoClient;
+              return target.echo(request, { ctx });
             },
           },
         },
@@ -164,6 +167,12 @@ describe('createClient and the streaming handler kinds', () => {
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
     expect(seen.relayDeadline).toBeLessThanOrEqual(started + 400);
     await eventually(() => downstream.server.inFlight === 0, 2_000); // the downstream call was cancelled too
+  });
+
+  it('turns an unreachable dependency into UNAVAILABLE (retryable), not INTERNAL', async () => {
+    const error = await failure(client.relay(echoRequest({ message: 'to-unreachable' }), { token, tenantId: 'tenant-a' }));
+    expect(error.code).toBe(status.UNAVAILABLE);
+    expect(decodeStatusDetails(error)?.errorInfo).toMatchObject({ reason: 'DEPENDENCY_UNAVAILABLE', domain: 'kinds.continuum.dev' });
   });
 
   it('fails fast when the caller aborts its signal', async () => {

@@ -83,5 +83,10 @@ export function decodeStatusDetails(source: Metadata | { readonly metadata?: Met
 
 /** Whether a value is a grpc-js client error (`ServiceError`). */
 export function isServiceError(value: unknown): value is Error & { code: status; details: string; metadata: Metadata } {
-  return value instanceof Error && typeof (value as { code?: unknown }).code === 'number' && 'metadata' in value;
+  return (
+    value instanceof Error &&
+    typeof (value as { code?: unknown }).code === 'number' &&
+    typeof (value as { details?: unknown }).details === 'string' &&
+    (value as { metadata?: unknown }).metadata instanceof Metadata
+  );
 }

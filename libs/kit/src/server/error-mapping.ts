@@ -1,6 +1,6 @@
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
-import { DomainError } from '../errors/domain-errors';
-import { statusDetailsMetadata } from '../errors/status-details';
+import { DomainError, UnavailableError } from '../errors/domain-errors';
+import { isServiceError, statusDetailsMetadata } from '../errors/status-details';
 
 /** Thrown into a call's signal when the client cancelled it; nobody is left to answer. */
 export class CallCancelledError extends Error {
@@ -22,10 +22,15 @@ export interface MappedStatus extends StatusObject {
  * Turns whatever a handler threw into the status the client sees (AIP-193). A domain error keeps
  * its code and message and gets ErrorInfo/BadRequest details. If the call's signal was aborted
  * (deadline, shutdown, cancel) the abort reason wins, whatever the handler threw in response.
- * Anything else is INTERNAL "internal error": its message may hold internals or personal data.
+ * A dependency that stayed unreachable (a client call failing UNAVAILABLE or DEADLINE_EXCEEDED
+ * after its retries) makes this call UNAVAILABLE, which the caller may retry. Anything else is
+ * INTERNAL "internal error": its message may hold internals or personal data.
  */
 export function mapError(error: unknown, signal: AbortSignal, domain: string): MappedStatus {
-  const cause: unknown = !(error instanceof DomainError) && signal.aborted ? signal.reason : error;
+  let cause: unknown = !(error instanceof DomainError) && signal.aborted ? signal.reason : error;
+  if (!(cause instanceof DomainError) && isServiceError(cause) && (cause.code === status.UNAVAILABLE || cause.code === status.DEADLINE_EXCEEDED)) {
+    cause = new UnavailableError('DEPENDENCY_UNAVAILABLE', 'a service this call depends on is unavailable');
+  }
   if (cause instanceof CallCancelledError) {
     return { code: status.CANCELLED, details: 'call cancelled', metadata: new Metadata(), unexpected: false };
   }

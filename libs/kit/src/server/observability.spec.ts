@@ -105,6 +105,10 @@ describe('RED metrics on /metrics', () => {
     expect(text).toContain(`grpc_server_handled_total{${labels},grpc_code="NOT_FOUND"} 1`);
     expect(text).toContain(`grpc_server_handled_total{${labels},grpc_code="UNAUTHENTICATED"} 1`);
     expect(text).toContain(`grpc_server_handling_seconds_count{${labels}} 4`);
+    // Process metrics come with it, and no label carries a tenant or a token.
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_eventloop_lag_seconds');
+    expect(text).not.toContain('tenant-a');
   });
 
   it('answers /healthz always and /readyz by readiness', async () => {
