@@ -1,6 +1,7 @@
 // The whole test suite, as the README's test command and CI run it:
 //   1. a NATS server for the JetStream suites (tools/ensure-nats.mjs),
-//   2. static checks: generated contracts match proto/, buf lint, type-check, ESLint,
+//   2. static checks: generated contracts match proto/, buf lint, type-check, ESLint, and the
+//      Kubernetes manifests render (when kubectl is installed),
 //   3. every Jest project.
 // Ends with one line `N passed, N failed` (Jest tests plus the static checks, each check counting
 // as one), also written to $TEST_SUMMARY_FILE when set (CI prints it last).
@@ -45,6 +46,11 @@ if (!skipChecks) {
   step('buf lint', 'sh', ['-c', 'node tools/proto-deps.mjs && buf lint']);
   step('type-check', 'tsc', ['-b', 'tsconfig.json']);
   step('eslint', 'eslint', ['.', '--max-warnings=0']);
+  if (spawnSync('sh', ['-c', 'command -v kubectl'], { stdio: 'ignore' }).status === 0) {
+    step('kustomize renders deploy/', 'sh', ['-c', 'for o in base overlays/dev overlays/production; do kubectl kustomize deploy/$o > /dev/null || exit 1; done']);
+  } else {
+    console.log('\n- kustomize renders deploy/: not run — kubectl is not installed on this machine');
+  }
 }
 
 const out = join(mkdtempSync(join(tmpdir(), 'continuum-jest-')), 'results.json');
