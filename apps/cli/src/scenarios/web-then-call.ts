@@ -31,6 +31,8 @@ import {
 export interface WebThenCallResult {
   readonly profileId: string;
   readonly anonymousProfileId: string;
+  /** The identifiers the channels saw, as they saw them. */
+  readonly identifiers: { readonly cookie: string; readonly login: string; readonly phone: string };
   readonly journeyDefinitionId: string;
   readonly journeyId: string;
   readonly touchpointIds: readonly string[];
@@ -290,6 +292,8 @@ export async function playWebThenCall(run: ScenarioRun): Promise<WebThenCallResu
       if (candidates.rows.length > 0) r.table('supervisor', 'candidates considered', candidates.header, candidates.rows);
       const journey = await run.platform.context.getJourney(contextV1.GetJourneyRequest.fromPartial({ journeyId: loginResult.journeyId }));
       if (journey.journey) r.say('supervisor', 'the journey so far', journeyFields(journey.journey));
+      const merged = await run.platform.identity.getProfile({ profileId: setup.mariaId });
+      if (merged.profile) r.say('supervisor', 'one profile holds everything', profileFields(merged.profile, new Date()));
       return {
         assurance: assuranceWord(recognized.assurance),
         skipSelfService,
@@ -305,8 +309,6 @@ export async function playWebThenCall(run: ScenarioRun): Promise<WebThenCallResu
       };
     });
 
-    const profile = await run.platform.identity.getProfile({ profileId: setup.mariaId });
-    if (profile.profile) r.say('supervisor', 'one profile holds everything', profileFields(profile.profile, new Date()));
     r.footer([
       `Inspect it:  npm run continuum -- inspect context ${setup.mariaId} --tenant ${run.tenant}`,
       `             npm run continuum -- inspect task ${call.task.taskId} --tenant ${run.tenant}`,
@@ -315,6 +317,7 @@ export async function playWebThenCall(run: ScenarioRun): Promise<WebThenCallResu
     return {
       profileId: setup.mariaId,
       anonymousProfileId: visit.anonymousId,
+      identifiers: { cookie, login, phone },
       journeyDefinitionId: JOURNEY,
       journeyId: loginResult.journeyId,
       touchpointIds: [...visit.ids, loginResult.touchpointId, ...call.touchpointIds],
