@@ -80,5 +80,7 @@ export function describeCallError(error: unknown, service: string, method: strin
   if (details?.errorInfo) parts.push(details.errorInfo.reason);
   if (details?.badRequest) parts.push(details.badRequest.fieldViolations.map((v) => `${v.field}: ${v.description}`).join('; '));
   if (parts.length === 0 && serviceError.details) parts.push(serviceError.details);
+  if (serviceError.code === status.UNAUTHENTICATED) parts.push('the platform checks tokens: pass --token <jwt> or set CONTINUUM_TOKEN');
+  if (serviceError.code === status.PERMISSION_DENIED) parts.push(`the token does not allow this (needs ${service}.* scopes for the tenant)`);
   return new PlatformCallError(service, method, status[serviceError.code] ?? String(serviceError.code), parts.join(' — '));
 }
