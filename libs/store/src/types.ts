@@ -84,6 +84,18 @@ export interface IndexSpec {
   sparse?: boolean;
 }
 
+/** How a collection is kept; hints for the embedded backend, which MongoDB ignores. */
+export interface CollectionOptions {
+  /**
+   * Embedded backend: keep the documents encoded (compact JSON text with typed dates) instead of
+   * as objects: about half the memory (a profile of ~800 characters takes ~840 bytes instead of
+   * ~2 KB), at the price of decoding every document a query examines (a few µs each). For large
+   * collections read by key (profiles), not for collections scanned or sorted in bulk. Document
+   * field names must then not start with `$`. Default false.
+   */
+  compact?: boolean;
+}
+
 /** Keyset pagination: the next page starts strictly after the last item of this page. */
 export interface PageRequest {
   /** Items per page; the store caps it at `maxPageSize`. */
@@ -137,7 +149,7 @@ export type TransactionBody<R> = (session: StoreSession) => Promise<R>;
 export interface DocumentStore {
   readonly backend: 'mongodb' | 'embedded';
   /** Declares a collection and its indexes (idempotent; call at start-up before serving). */
-  defineCollection(name: string, indexes: readonly IndexSpec[]): Promise<void>;
+  defineCollection(name: string, indexes: readonly IndexSpec[], options?: CollectionOptions): Promise<void>;
   /** The collections of a tenant. Throws InvalidTenantError for an empty or malformed tenant id. */
   forTenant(tenantId: string): TenantScope;
   /**

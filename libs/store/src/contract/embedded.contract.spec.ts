@@ -5,3 +5,8 @@ describeStoreContract('embedded', async () => {
   const store = createEmbeddedStore();
   return { store, dispose: () => store.close() };
 });
+
+describeStoreContract('embedded, compact collections', async () => {
+  const store = createEmbeddedStore();
+  return { store, dispose: () => store.close(), collectionOptions: { compact: true } };
+});

@@ -12,6 +12,7 @@ import {
   InvalidTenantError,
   SessionMisuseError,
   type BaseDocument,
+  type CollectionOptions,
   type DocumentStore,
   type StoreSession,
   type TenantCollection,
@@ -21,6 +22,8 @@ import {
 export interface ContractFixture {
   store: DocumentStore;
   dispose(): Promise<void>;
+  /** Options every collection of the suite is declared with (e.g. the embedded compact storage). */
+  collectionOptions?: CollectionOptions;
 }
 
 interface Profile extends BaseDocument {
@@ -63,11 +66,15 @@ export function describeStoreContract(label: string, create: () => Promise<Contr
     async function profiles(indexes = true): Promise<{ name: string; a: TenantCollection<Profile>; b: TenantCollection<Profile> }> {
       const name = fresh('profiles');
       if (indexes) {
-        await store.defineCollection(name, [
-          { key: { 'identifiers.value': 1 }, unique: true, sparse: true },
-          { key: { email: 1 }, unique: true, sparse: true },
-          { key: { name: 1, age: 1 } },
-        ]);
+        await store.defineCollection(
+          name,
+          [
+            { key: { 'identifiers.value': 1 }, unique: true, sparse: true },
+            { key: { email: 1 }, unique: true, sparse: true },
+            { key: { name: 1, age: 1 } },
+          ],
+          fixture.collectionOptions,
+        );
       }
       return { name, a: store.forTenant('tenant-a').collection<Profile>(name), b: store.forTenant('tenant-b').collection<Profile>(name) };
     }
@@ -366,7 +373,7 @@ export function describeStoreContract(label: string, create: () => Promise<Contr
 
       it('a compound unique index compares the whole key', async () => {
         const name = fresh('compound');
-        await store.defineCollection(name, [{ key: { type: 1, value: 1 }, unique: true, name: 'by_type_value' }]);
+        await store.defineCollection(name, [{ key: { type: 1, value: 1 }, unique: true, name: 'by_type_value' }], fixture.collectionOptions);
         const c = store.forTenant('tenant-a').collection<BaseDocument & { type: string; value: string }>(name);
         await c.insertMany([
           { _id: 'i1', type: 'PHONE', value: '1' },

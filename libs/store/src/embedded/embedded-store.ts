@@ -9,6 +9,7 @@ import { canonical, cloneValue, compareValues, getPath, isPlainObject, pathValue
 import { validateTenantId } from '../tenancy';
 import type {
   BaseDocument,
+  CollectionOptions,
   DeleteResult,
   DocumentStore,
   Filter,
@@ -24,6 +25,7 @@ import type {
 } from '../types';
 import { EmbeddedIndex, queryKeyOf, type Key } from './index-tree';
 import { AsyncLock } from './async-lock';
+import { decodeDocument, encodeDocument } from './codec';
 import { compileFilter } from './matcher';
 import { compileProjection } from './projection';
 
@@ -46,17 +48,25 @@ export interface EmbeddedStoreStats {
   lastPlan: EmbeddedPlan | null;
 }
 
+/** A document as kept: the object itself, or its compact encoding (collections declared `compact`). */
+type Stored = Doc | string;
+
+/** The document a stored value stands for: the object (shared, never to be mutated) or a fresh decoded copy. */
+function view(stored: Stored): Doc {
+  return typeof stored === 'string' ? decodeDocument(stored) : stored;
+}
+
 /** One change to undo: the document as it was before (undefined: it did not exist). */
 interface Change {
   coll: EmbeddedCollection;
   tenantId: string;
   id: string;
-  prev: Doc | undefined;
+  prev: Stored | undefined;
 }
 
 interface UndoEntry {
   tenantId: string;
-  prev: Doc | undefined;
+  prev: Stored | undefined;
 }
 
 /** A transaction of the embedded store. */
@@ -158,7 +168,7 @@ class Selection {
   private seen: Set<string> | null;
 
   constructor(
-    private readonly tenants: ReadonlyMap<string, ReadonlyMap<string, Doc>>,
+    private readonly tenants: ReadonlyMap<string, ReadonlyMap<string, Stored>>,
     private readonly hidden: ReadonlyMap<string, UndoEntry>,
     private readonly matches: ((doc: Doc) => boolean) | null,
     private readonly stats: EmbeddedStoreStats,
@@ -179,11 +189,11 @@ class Selection {
       if (seen.has(id)) return false;
       seen.add(id);
     }
-    let doc: Doc | undefined;
+    let doc: Stored | undefined;
     const entry = this.hidden.size > 0 ? this.hidden.get(id) : undefined;
     if (entry !== undefined) doc = entry.prev;
     else doc = this.tenants.get(tenantId)?.get(id);
-    return doc !== undefined && this.consider(doc);
+    return doc !== undefined && this.consider(view(doc));
   }
 
   /** Tests a visible document. Returns true to stop. */
@@ -301,6 +311,8 @@ function applyModifier(doc: Doc, prepared: PreparedUpdate, condition: Filter | u
   }
 }
 
+const ownedAsIs = (doc: Doc): Doc => doc;
+
 function rootsOf(paths: readonly string[]): Set<string> {
   const roots = new Set<string>();
   for (const p of paths) {
@@ -313,8 +325,10 @@ function rootsOf(paths: readonly string[]): Set<string> {
 /** One collection of the embedded store: documents per tenant, and the indexes over them. */
 export class EmbeddedCollection implements CollectionBackend {
   /** tenantId -> _id -> stored document. Stored documents are never mutated: a write swaps in a new object. */
-  private readonly tenants = new Map<string, Map<string, Doc>>();
+  private readonly tenants = new Map<string, Map<string, Stored>>();
   readonly indexes: EmbeddedIndex[] = [];
+  /** Documents are kept encoded (see `CollectionOptions.compact`): about half the memory, decoded when examined. */
+  private compact = false;
 
   constructor(
     readonly name: string,
@@ -337,13 +351,22 @@ export class EmbeddedCollection implements CollectionBackend {
     }
     const index = new EmbeddedIndex(this.name, r.name, r.fields, r.directions, r.unique, r.sparse);
     for (const [tenantId, docs] of this.tenants) {
-      for (const [id, doc] of docs) {
-        const keys = index.keysOf(doc);
+      for (const [id, stored] of docs) {
+        const keys = index.keysOf(view(stored));
         index.check(tenantId, keys, id);
         index.add(tenantId, keys, id);
       }
     }
     this.indexes.push(index);
+  }
+
+  /** Switches the storage form, converting the documents already stored. */
+  setCompact(compact: boolean): void {
+    if (compact === this.compact) return;
+    for (const docs of this.tenants.values()) {
+      for (const [id, stored] of docs) docs.set(id, compact ? encodeDocument(view(stored)) : view(stored));
+    }
+    this.compact = compact;
   }
 
   // ---- low-level state ---------------------------------------------------------------------
@@ -385,23 +408,26 @@ export class EmbeddedCollection implements CollectionBackend {
       index.add(tenantId, newKeys[i] ?? null, id);
     }
     let docs = this.tenants.get(tenantId);
+    const prevStored = docs?.get(id);
     if (next !== undefined) {
       if (docs === undefined) {
         docs = new Map();
         this.tenants.set(tenantId, docs);
       }
-      docs.set(id, next);
+      docs.set(id, this.compact ? encodeDocument(next) : next);
     } else docs?.delete(id);
-    log.push({ coll: this, tenantId, id, prev });
+    log.push({ coll: this, tenantId, id, prev: prevStored });
   }
 
   /** Puts back an earlier version without checks (the earlier state was consistent). */
-  restore(tenantId: string, id: string, prev: Doc | undefined): void {
+  restore(tenantId: string, id: string, prev: Stored | undefined): void {
     let docs = this.tenants.get(tenantId);
-    const current = docs?.get(id);
+    const currentStored = docs?.get(id);
+    const current = currentStored === undefined ? undefined : view(currentStored);
+    const previous = prev === undefined ? undefined : view(prev);
     for (const index of this.indexes) {
       if (current !== undefined) index.remove(tenantId, index.keysOf(current), id);
-      if (prev !== undefined) index.add(tenantId, index.keysOf(prev), id);
+      if (previous !== undefined) index.add(tenantId, index.keysOf(previous), id);
     }
     if (prev !== undefined) {
       if (docs === undefined) {
@@ -474,7 +500,7 @@ export class EmbeddedCollection implements CollectionBackend {
           for (const t of tenantIds) {
             const doc = this.tenants.get(t)?.get(id);
             if (doc !== undefined) {
-              stop = run.consider(doc);
+              stop = run.consider(view(doc));
               break;
             }
           }
@@ -501,7 +527,7 @@ export class EmbeddedCollection implements CollectionBackend {
           const docs = this.tenants.get(t);
           if (docs === undefined) continue;
           for (const [id, doc] of docs) {
-            if (hidden.size > 0 ? run.visit(t, id) : run.consider(doc)) {
+            if (hidden.size > 0 ? run.visit(t, id) : run.consider(view(doc))) {
               stopped = true;
               break;
             }
@@ -528,14 +554,16 @@ export class EmbeddedCollection implements CollectionBackend {
 
   insertMany(docs: Doc[], session?: StoreSession): Promise<void> {
     return this.store.write(session, (log) => {
-      for (const doc of docs) this.insertChecked(cloneValue(doc), log);
+      // Compact: encoding is the copy. Objects: a private deep copy is stored.
+      for (const doc of docs) this.insertChecked(this.compact ? doc : cloneValue(doc), log);
     });
   }
 
   find(filter: Filter, options: RawFindOptions): Promise<Doc[]> {
     try {
       const reader = this.store.resolveSession(options.session);
-      const project = compileProjection(options.projection);
+      // Compact documents are decoded into fresh objects: without a projection they are returned as they are.
+      const project = this.compact && (options.projection === undefined || Object.keys(options.projection).length === 0) ? ownedAsIs : compileProjection(options.projection);
       const docs = this.select(filter, reader, options);
       const out = new Array<Doc>(docs.length);
       for (let i = 0; i < docs.length; i++) out[i] = project(docs[i] as Doc);
@@ -691,10 +719,11 @@ export class EmbeddedDocumentStore implements DocumentStore {
     return coll;
   }
 
-  defineCollection(name: string, indexes: readonly IndexSpec[]): Promise<void> {
+  defineCollection(name: string, indexes: readonly IndexSpec[], options?: CollectionOptions): Promise<void> {
     try {
       const coll = this.backendCollection(name);
       for (const spec of indexes) coll.addIndex(spec);
+      if (options?.compact !== undefined) coll.setCompact(options.compact);
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(err as Error);

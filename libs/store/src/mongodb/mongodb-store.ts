@@ -9,6 +9,7 @@ import type { Doc } from '../internal/values';
 import { validateTenantId } from '../tenancy';
 import type {
   BaseDocument,
+  CollectionOptions,
   DeleteResult,
   DocumentStore,
   Filter,
@@ -236,7 +237,8 @@ export class MongoDocumentStore implements DocumentStore {
     return session;
   }
 
-  async defineCollection(name: string, indexes: readonly IndexSpec[]): Promise<void> {
+  /** `options` (storage hints of the embedded backend) do not apply to MongoDB. */
+  async defineCollection(name: string, indexes: readonly IndexSpec[], _options?: CollectionOptions): Promise<void> {
     const resolved = indexes.map((spec) => resolveIndex(name, spec));
     let fields = this.declared.get(name);
     if (fields === undefined) {
