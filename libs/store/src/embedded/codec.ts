@@ -3,7 +3,7 @@ import { isPlainObject, type Doc } from '../internal/values';
 
 /**
  * The compact form of a stored document: JSON text, with the values JSON cannot carry as tagged
- * objects (`{"$date":ms}`, `{"$num":"NaN"}`, `{"$bin":"base64"}`, `{"$re":["src","flags"]}`).
+ * objects (`{"$d":ms}`, `{"$n":"NaN"}`, `{"$b":"base64"}`, `{"$r":["src","flags"]}`).
  * A flat one-byte string takes about half the memory of the same document as JS objects (a Date
  * alone is 96 bytes on the heap), and decoding it makes the fresh copy every read needs anyway.
  * Field names starting with `$` are refused, so a tag is never ambiguous.
@@ -22,7 +22,7 @@ function encodeValue(v: unknown): string {
     case 'string':
       return JSON.stringify(v);
     case 'number':
-      return Number.isFinite(v) ? String(v) : `{"$num":"${String(v)}"}`;
+      return Number.isFinite(v) ? String(v) : `{"$n":"${String(v)}"}`;
     case 'boolean':
       return v ? 'true' : 'false';
     case 'undefined':
@@ -43,7 +43,7 @@ function encodeValue(v: unknown): string {
     }
     return `${out}]`;
   }
-  if (v instanceof Date) return `{"$date":${String(v.getTime())}}`;
+  if (v instanceof Date) return `{"$d":${String(v.getTime())}}`;
   if (isPlainObject(v)) {
     let out = '{';
     let first = true;
@@ -59,8 +59,8 @@ function encodeValue(v: unknown): string {
     }
     return `${out}}`;
   }
-  if (v instanceof Uint8Array) return `{"$bin":"${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}"}`;
-  if (v instanceof RegExp) return `{"$re":${JSON.stringify([v.source, v.flags])}}`;
+  if (v instanceof Uint8Array) return `{"$b":"${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}"}`;
+  if (v instanceof RegExp) return `{"$r":${JSON.stringify([v.source, v.flags])}}`;
   throw new InvalidOperationError('a document can hold plain objects, arrays, strings, numbers, booleans, null, dates, byte arrays and regular expressions only');
 }
 
@@ -84,13 +84,13 @@ function revive(v: unknown): unknown {
 
 function tagged(key: string, value: unknown): unknown {
   switch (key) {
-    case '$date':
+    case '$d':
       return new Date(value as number);
-    case '$num':
+    case '$n':
       return Number(value);
-    case '$bin':
+    case '$b':
       return new Uint8Array(Buffer.from(value as string, 'base64'));
-    case '$re': {
+    case '$r': {
       const [source, flags] = value as [string, string];
       return new RegExp(source, flags);
     }
