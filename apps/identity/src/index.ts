@@ -11,6 +11,7 @@ import { defineIdentityCollections } from './store/identity-repository';
 export { identityConfigSchema, type IdentityConfig } from './config';
 export { IDENTITY_ERROR_DOMAIN, IDENTITY_SCOPES } from './server';
 export { IDENTITY_DOMAIN, IdentityEvents } from './events/identity-events';
+export { bulkLoadProfiles, type BulkProfile } from './store/bulk-load';
 
 /** What the identity service needs from the process that hosts it. */
 export interface IdentityServiceDeps {

@@ -24,6 +24,15 @@ export function identifierKey(type: IdentifierType, customType: string, value: s
   return type === 'CUSTOM' ? `CUSTOM/${customType}:${value}` : `${type}:${value}`;
 }
 
+/** The parts of a match key (the inverse of `identifierKey`). */
+export function parseIdentifierKey(key: string): NormalizedIdentifier {
+  const colon = key.indexOf(':');
+  const head = key.slice(0, colon);
+  const value = key.slice(colon + 1);
+  if (head.startsWith('CUSTOM/')) return { type: 'CUSTOM', customType: head.slice('CUSTOM/'.length), value, key };
+  return { type: head as IdentifierType, customType: '', value, key };
+}
+
 /**
  * Normalizes one identifier so that the same customer detail always gives the same stored value
  * and match key. Idempotent: a normalized value normalizes to itself. Throws

@@ -1,16 +1,14 @@
 import type { BaseDocument } from '@continuum/store';
 import {
-  identifierKey,
+  parseIdentifierKey,
   type Assurance,
   type AutoMergeMode,
   type IdentifierRule,
   type IdentifierState,
-  type IdentifierType,
   type JsonValue,
   type MergePolicy,
   type MergeReason,
   type MergeRecordState,
-  type NormalizedIdentifier,
   type ProfileState,
   type SegmentCondition,
   type SegmentDefinition,
@@ -26,31 +24,33 @@ export const COLLECTIONS = {
   requests: 'identity_requests',
 } as const;
 
-/** One identifier inside a profile document. */
+/**
+ * One identifier inside a profile document. Kept small on purpose (the embedded store holds every
+ * profile in memory): the match key carries type and value, times are epoch milliseconds.
+ */
 export interface IdentifierDocument {
-  type: IdentifierType;
-  /** Present for CUSTOM only. */
-  customType?: string;
-  value: string;
+  /** `type[/customType]:value`, normalized: the unique multikey index `identifiers.key`. */
+  key: string;
   verifiedLevel: Assurance;
-  linkedAt: Date;
-  lastSeenAt: Date;
+  /** Epoch ms. */
+  linkedAt: number;
+  /** Epoch ms. */
+  lastSeenAt: number;
 }
 
 /**
- * A profile. `keys` (the identifiers' match keys) carries the unique multikey index that makes one
- * identifier belong to one profile per tenant, even under concurrent writers; it is absent (not
- * empty) when the profile holds no identifier, so that empty profiles never collide in the index.
+ * A profile. The unique (sparse, multikey) index on `identifiers.key` makes one identifier belong
+ * to one profile per tenant, also against concurrent writers.
  */
 export interface ProfileDocument extends BaseDocument {
-  keys?: string[];
   identifiers: IdentifierDocument[];
   traits: Traits;
-  segmentIds: string[];
+  /** Absent when the profile is in no segment. */
+  segmentIds?: string[];
   createTime: Date;
   updateTime: Date;
   version: number;
-  /** Set once merged into another profile (then `identifiers` is empty and `keys` absent). */
+  /** Set once merged into another profile (then `identifiers` is empty). */
   mergedInto?: string;
 }
 
@@ -62,7 +62,8 @@ export interface MergeDocument extends BaseDocument {
   mergedId: string;
   reason: MergeReason;
   rule: string;
-  evidence: Omit<IdentifierDocument, 'verifiedLevel' | 'linkedAt' | 'lastSeenAt'>[];
+  /** Match keys of the identifiers that proved it. */
+  evidence: string[];
   actor: string;
   mergeTime: Date;
   unmergeTime?: Date;
@@ -72,8 +73,8 @@ export interface MergeDocument extends BaseDocument {
   filledTraits: Traits;
 }
 
-/** A profile as a merge record keeps it (the document without tenant and keys). */
-export type ProfileSnapshot = Omit<ProfileDocument, 'tenantId' | 'keys'>;
+/** A profile as a merge record keeps it (the document without tenant). */
+export type ProfileSnapshot = Omit<ProfileDocument, 'tenantId'>;
 
 export interface SegmentDocument extends BaseDocument {
   /** The tenant's segment id (unique per tenant); `_id` is generated, never the caller's. */
@@ -112,37 +113,19 @@ export interface RequestDocument extends BaseDocument {
 // ---- mapping ----------------------------------------------------------------------------------
 
 function identifierToDocument(i: IdentifierState): IdentifierDocument {
-  return {
-    type: i.type,
-    ...(i.type === 'CUSTOM' ? { customType: i.customType } : {}),
-    value: i.value,
-    verifiedLevel: i.verifiedLevel,
-    linkedAt: i.linkedAt,
-    lastSeenAt: i.lastSeenAt,
-  };
+  return { key: i.key, verifiedLevel: i.verifiedLevel, linkedAt: i.linkedAt.getTime(), lastSeenAt: i.lastSeenAt.getTime() };
 }
 
 function identifierFromDocument(d: IdentifierDocument): IdentifierState {
-  const customType = d.customType ?? '';
-  return {
-    type: d.type,
-    customType,
-    value: d.value,
-    key: identifierKey(d.type, customType, d.value),
-    verifiedLevel: d.verifiedLevel,
-    linkedAt: d.linkedAt,
-    lastSeenAt: d.lastSeenAt,
-  };
+  return { ...parseIdentifierKey(d.key), verifiedLevel: d.verifiedLevel, linkedAt: new Date(d.linkedAt), lastSeenAt: new Date(d.lastSeenAt) };
 }
 
 export function profileToDocument(p: ProfileState): Omit<ProfileDocument, 'tenantId'> {
-  const identifiers = p.identifiers.map(identifierToDocument);
   return {
     _id: p.id,
-    ...(p.identifiers.length > 0 ? { keys: p.identifiers.map((i) => i.key) } : {}),
-    identifiers,
+    identifiers: p.identifiers.map(identifierToDocument),
     traits: p.traits as Traits,
-    segmentIds: [...p.segmentIds],
+    ...(p.segmentIds.length > 0 ? { segmentIds: [...p.segmentIds] } : {}),
     createTime: p.createTime,
     updateTime: p.updateTime,
     version: p.version,
@@ -155,7 +138,7 @@ export function profileFromDocument(d: ProfileSnapshot): ProfileState {
     id: d._id,
     identifiers: d.identifiers.map(identifierFromDocument),
     traits: d.traits,
-    segmentIds: d.segmentIds,
+    segmentIds: d.segmentIds ?? [],
     createTime: d.createTime,
     updateTime: d.updateTime,
     version: d.version,
@@ -163,12 +146,8 @@ export function profileFromDocument(d: ProfileSnapshot): ProfileState {
   };
 }
 
-function evidenceToDocument(i: NormalizedIdentifier) {
-  return { type: i.type, ...(i.type === 'CUSTOM' ? { customType: i.customType } : {}), value: i.value };
-}
-
 export function mergeToDocument(m: MergeRecordState): Omit<MergeDocument, 'tenantId'> {
-  const { keys: _keys, ...snapshot } = profileToDocument(m.mergedSnapshot);
+  const snapshot = profileToDocument(m.mergedSnapshot);
   return {
     _id: m.id,
     profileIds: [m.survivorId, m.mergedId],
@@ -176,7 +155,7 @@ export function mergeToDocument(m: MergeRecordState): Omit<MergeDocument, 'tenan
     mergedId: m.mergedId,
     reason: m.reason,
     rule: m.rule,
-    evidence: m.evidence.map(evidenceToDocument),
+    evidence: m.evidence.map((e) => e.key),
     actor: m.actor,
     mergeTime: m.mergeTime,
     ...(m.unmergeTime ? { unmergeTime: m.unmergeTime, unmergeActor: m.unmergeActor ?? '' } : {}),
@@ -193,10 +172,7 @@ export function mergeFromDocument(d: MergeDocument): MergeRecordState {
     mergedId: d.mergedId,
     reason: d.reason,
     rule: d.rule,
-    evidence: d.evidence.map((e) => {
-      const customType = e.customType ?? '';
-      return { type: e.type, customType, value: e.value, key: identifierKey(e.type, customType, e.value) };
-    }),
+    evidence: d.evidence.map(parseIdentifierKey),
     actor: d.actor,
     mergeTime: d.mergeTime,
     ...(d.unmergeTime ? { unmergeTime: d.unmergeTime, unmergeActor: d.unmergeActor ?? '' } : {}),

@@ -38,8 +38,9 @@ const MAX_REDIRECTS = 32;
 export async function defineIdentityCollections(store: DocumentStore): Promise<void> {
   await store.defineCollection(COLLECTIONS.profiles, [
     // One identifier on one profile per tenant, also against concurrent writers.
-    { key: { keys: 1 }, name: 'keys_unique', unique: true, sparse: true },
-    { key: { segmentIds: 1 }, name: 'segment_ids' },
+    { key: { 'identifiers.key': 1 }, name: 'identifier_key_unique', unique: true, sparse: true },
+    // Sparse: the many profiles in no segment stay out of the index.
+    { key: { segmentIds: 1 }, name: 'segment_ids', sparse: true },
     { key: { mergedInto: 1 }, name: 'merged_into', sparse: true },
   ]);
   await store.defineCollection(COLLECTIONS.merges, [{ key: { profileIds: 1, mergeTime: -1 }, name: 'profile_ids_time' }]);
@@ -75,11 +76,11 @@ export class TenantRepository {
   async findHolders(keys: readonly string[], session?: StoreSession): Promise<Map<string, ProfileState>> {
     const holders = new Map<string, ProfileState>();
     if (keys.length === 0) return holders;
-    const docs = await this.profiles.find({ keys: keys.length === 1 ? keys[0] : { $in: keys } }, opts(session));
+    const docs = await this.profiles.find({ 'identifiers.key': keys.length === 1 ? keys[0] : { $in: keys } }, opts(session));
     const wanted = new Set(keys);
     for (const doc of docs) {
       const profile = profileFromDocument(doc);
-      for (const key of doc.keys ?? []) if (wanted.has(key)) holders.set(key, profile);
+      for (const identifier of doc.identifiers) if (wanted.has(identifier.key)) holders.set(identifier.key, profile);
     }
     return holders;
   }
@@ -151,7 +152,7 @@ export class TenantRepository {
       const { _id, ...doc } = profileToDocument(u.after);
       const update: Record<string, unknown> = { $set: doc };
       const unset: Record<string, ''> = {};
-      if (doc.keys === undefined) unset['keys'] = '';
+      if (doc.segmentIds === undefined) unset['segmentIds'] = '';
       if (doc.mergedInto === undefined) unset['mergedInto'] = '';
       if (Object.keys(unset).length > 0) update['$unset'] = unset;
       const result = await this.profiles.updateOne({ _id, version: u.before.version }, update, { session });
