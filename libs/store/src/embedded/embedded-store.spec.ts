@@ -46,14 +46,88 @@ describe('embedded store: index use (explain)', () => {
     expect(store.stats()).toMatchObject({ lastPlan: { kind: 'id' }, docsExamined: 2, collectionScans: 0 });
   });
 
-  it('uses the equality prefix of a compound index for a range and a sort', async () => {
+  it('uses the equality prefix of a compound index for a range, and walks it in order for a sort with a limit', async () => {
     const { store, a } = await seeded(2000);
     const docs = await a.find({ segment: 's3', score: { $gte: 90 } }, { sort: { score: -1 }, limit: 5 });
     expect(docs.map((d) => d.score)).toEqual([93, 93, 93, 93, 93]);
-    const stats = store.stats();
+    let stats = store.stats();
+    expect(stats.lastPlan).toEqual({ kind: 'index', index: 'tenantId_1_segment_1_score_-1', prefix: 1, ordered: true });
+    // Walked from the highest score: only the 20 documents tied at 93 were looked at.
+    expect(stats.docsExamined).toBe(20);
+    store.resetStats();
+    const byName = await a.find({ segment: 's3', score: { $gte: 90 } }, { sort: { name: 1 }, limit: 3 });
+    expect(byName.map((d) => d.name)).toEqual(['n1093', 'n1193', 'n1293']);
+    stats = store.stats();
     expect(stats.lastPlan).toEqual({ kind: 'index', index: 'tenantId_1_segment_1_score_-1', prefix: 1 });
     // Only the 200 documents of segment s3 in tenant A were looked at, not 4000.
     expect(stats.docsExamined).toBe(200);
+  });
+
+  it('returns the same order walking an index as sorting, ties broken by the rest of the sort', async () => {
+    const { store, a } = await seeded(1000);
+    for (const [sort, limit, skip] of [
+      [{ score: 1, _id: 1 }, 7, 0],
+      [{ score: -1, _id: -1 }, 13, 5],
+      [{ score: 1, name: -1 }, 30, 0],
+    ] as const) {
+      const walked = await a.find({ segment: 's7' }, { sort, limit, skip });
+      expect(store.stats().lastPlan).toMatchObject({ ordered: true });
+      const all = await a.find({ segment: 's7' }, { sort });
+      expect(walked.map((d) => d._id)).toEqual(all.slice(skip, skip + limit).map((d) => d._id));
+    }
+    // Pages through the walk match a full sort.
+    const ids: string[] = [];
+    let token = '';
+    do {
+      const page = await a.findPage({ segment: 's7' }, { score: -1 }, { pageSize: 9, pageToken: token });
+      ids.push(...page.items.map((d) => d._id));
+      token = page.nextPageToken;
+    } while (token !== '');
+    expect(ids).toEqual((await a.find({ segment: 's7' }, { sort: { score: -1, _id: 1 } })).map((d) => d._id));
+  });
+
+  it('keeps the order of a walked index through inserts, updates and deletes', async () => {
+    const { a } = await seeded(300);
+    const check = async () => {
+      const walked = await a.find({ segment: 's1' }, { sort: { score: 1, _id: 1 }, limit: 1000 });
+      const sorted = await a.find({ segment: 's1' }, { sort: { score: 1, _id: 1 } });
+      expect(walked.map((d) => d._id)).toEqual(sorted.map((d) => d._id));
+    };
+    await check();
+    await a.insertMany([
+      { _id: 'x1', segment: 's1', score: -5 },
+      { _id: 'x2', segment: 's1', score: 1000 },
+      { _id: 'x3', segment: 's1', score: 50.5 },
+      { _id: 'x4', segment: 's1' },
+    ]);
+    await a.updateMany({ segment: 's1', score: { $gte: 40, $lt: 60 } }, { $inc: { score: 0.25 } });
+    await a.deleteMany({ segment: 's1', score: { $lt: 10 } });
+    await a.updateOne({ _id: 'x4' }, { $set: { score: 7 } });
+    await check();
+  });
+
+  it('walks an index in order without any equality when the sort starts with its first field', async () => {
+    const { store, a } = await seeded(500);
+    const docs = await a.find({}, { sort: { segment: -1, score: -1 }, limit: 2 });
+    expect(docs.map((d) => [d.segment, d.score])).toEqual([
+      ['s9', 99],
+      ['s9', 99],
+    ]);
+    expect(store.stats().lastPlan).toMatchObject({ kind: 'index', ordered: true });
+    expect(store.stats().docsExamined).toBeLessThan(10);
+  });
+
+  it('does not use a sparse compound index for an equality on part of it', async () => {
+    const store = createEmbeddedStore();
+    await store.defineCollection('c', [{ key: { a: 1, b: 1 }, sparse: true }]);
+    const c = store.forTenant('t').collection<BaseDocument & { a: number; b?: number }>('c');
+    await c.insertMany([
+      { _id: '1', a: 1, b: 1 },
+      { _id: '2', a: 1 },
+    ]);
+    expect((await c.find({ a: 1 }, { sort: { _id: 1 } })).map((d) => d._id)).toEqual(['1', '2']);
+    expect((await c.find({ a: 1, b: 1 })).map((d) => d._id)).toEqual(['1']);
+    expect(store.stats().lastPlan).toMatchObject({ kind: 'index' });
   });
 
   it('scans (only the tenant) when no index applies', async () => {

@@ -30,7 +30,7 @@ import { compileFilter } from './matcher';
 import { compileProjection } from './projection';
 
 /** How the embedded store found the candidates of its last query (what MongoDB's explain() calls the winning plan). */
-export type EmbeddedPlan = { kind: 'id' } | { kind: 'index'; index: string; prefix: number } | { kind: 'scan' };
+export type EmbeddedPlan = { kind: 'id' } | { kind: 'index'; index: string; prefix: number; ordered?: true } | { kind: 'scan' };
 
 /** Counters of the embedded store's query work, for tests and benchmarks (like explain() executionStats). */
 export interface EmbeddedStoreStats {
@@ -474,12 +474,19 @@ export class EmbeddedCollection implements CollectionBackend {
       for (const index of this.indexes) {
         let p = 0;
         while (p < index.fields.length && eq.has(index.fields[p] as string)) p++;
+        // A sparse index leaves out documents missing any of its fields: only an equality on all
+        // of them guarantees that every match is in it.
+        if (index.sparse && p < index.fields.length) continue;
         const better = p > bestPrefix || (p === bestPrefix && p > 0 && best !== undefined && index.unique && p === index.fields.length && !best.unique);
         if (better) {
           best = index;
           bestPrefix = p;
         }
       }
+    }
+    // No equality to serve, but a sort: an index whose leading fields are the sort's walks in order.
+    if (idKeys === undefined && best === undefined && sort.length > 0 && hidden.size === 0 && Number.isFinite(limit)) {
+      best = this.indexes.find((i) => !i.sparse && !i.multikey && i.fields[0] === (sort[0] as [string, 1 | -1])[0]);
     }
     const answered = idKeys !== undefined ? ['_id'] : best !== undefined ? best.fields.slice(0, bestPrefix) : [];
     // When the lookup itself guarantees every condition, testing the filter again is skipped.
@@ -512,6 +519,16 @@ export class EmbeddedCollection implements CollectionBackend {
       }
     } else {
       let stopped = false;
+      const walked = best !== undefined && sort.length > 0 && Number.isFinite(limit) ? this.walkInOrder(best, bestPrefix, eq, tenantIds, hidden, sort, skip + limit, run) : false;
+      if (walked) {
+        stats.indexLookups++;
+        stats.lastPlan = { kind: 'index', index: (best as EmbeddedIndex).name, prefix: bestPrefix, ordered: true };
+        const out = run.out;
+        return skip === 0 && out.length <= limit ? out : out.slice(skip, skip + limit);
+      }
+      if (best !== undefined && bestPrefix === 0) {
+        best = undefined;
+      }
       if (best !== undefined) {
         stats.indexLookups++;
         stats.lastPlan = { kind: 'index', index: best.name, prefix: bestPrefix };
@@ -548,6 +565,54 @@ export class EmbeddedCollection implements CollectionBackend {
     const ordered = sort.length > 0 ? sortDocs(out, sort) : out;
     if (skip === 0 && ordered.length <= limit) return ordered;
     return ordered.slice(skip, skip + limit);
+  }
+
+  /**
+   * Selects through an index walked in the order of the sort: when the sort's leading fields are
+   * the index fields after the equality prefix, documents come in order and the walk stops once
+   * `wanted` have matched (GetContext's "latest 20 of 1,000 touchpoints" examines about 20).
+   * Returns false (and leaves `run` empty) when the index cannot serve the order.
+   */
+  private walkInOrder(
+    index: EmbeddedIndex,
+    prefixLength: number,
+    eq: ReadonlyMap<string, Key[]>,
+    tenantIds: readonly string[] | null,
+    hidden: ReadonlyMap<string, UndoEntry>,
+    sort: Array<[string, 1 | -1]>,
+    wanted: number,
+    run: Selection,
+  ): boolean {
+    // One tenant, one key per equality, no transaction's changes to merge in, a single-valued index.
+    if (hidden.size > 0 || tenantIds === null || tenantIds.length !== 1 || index.multikey) return false;
+    const prefix: Key[] = [];
+    for (const field of index.fields.slice(0, prefixLength)) {
+      const keys = eq.get(field);
+      if (keys === undefined || keys.length !== 1) return false;
+      prefix.push(keys[0] as Key);
+    }
+    const dirs: Array<1 | -1> = [];
+    while (dirs.length < sort.length && prefixLength + dirs.length < index.fields.length && (sort[dirs.length] as [string, 1 | -1])[0] === index.fields[prefixLength + dirs.length]) {
+      dirs.push((sort[dirs.length] as [string, 1 | -1])[1]);
+    }
+    if (dirs.length === 0) return false;
+    const tenantId = tenantIds[0] as string;
+    const rest = sort.length > dirs.length;
+    const result = index.walkOrdered(tenantId, prefix, dirs, (ids) => {
+      const start = run.out.length;
+      for (const id of ids) run.visit(tenantId, id);
+      // Ties on the walked fields are ordered by the rest of the sort.
+      if (rest && run.out.length - start > 1) {
+        const group = sortDocs(run.out.slice(start), sort);
+        for (let i = 0; i < group.length; i++) run.out[start + i] = group[i] as Doc;
+      }
+      return run.out.length >= wanted;
+    });
+    if (result === null) {
+      run.out.length = 0;
+      return false;
+    }
+    return true;
   }
 
   // ---- CollectionBackend -------------------------------------------------------------------

@@ -37,6 +37,62 @@ export function queryKeyOf(v: unknown): Key | undefined {
   }
 }
 
+const RANK_OBJECT = 4;
+
+/** MongoDB's type order of an index key (null < numbers < strings < objects < booleans < dates). */
+function keyRank(k: Key): number {
+  switch (typeof k) {
+    case 'symbol':
+      return 1;
+    case 'number':
+      return 2;
+    case 'boolean':
+      return 8;
+    default:
+      if (k.charCodeAt(0) === 0) return k.charCodeAt(1) === 68 /* D */ ? 9 : RANK_OBJECT;
+      return 3;
+  }
+}
+
+/** Orders index keys as MongoDB orders the values they stand for. */
+export function compareKeys(a: Key, b: Key): number {
+  const ra = keyRank(a);
+  const rb = keyRank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 1:
+      return 0;
+    case 2: {
+      const x = a as number;
+      const y = b as number;
+      if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : -1;
+      if (Number.isNaN(y)) return 1;
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 8:
+      return a === b ? 0 : a ? 1 : -1;
+    case 9: {
+      const x = Number((a as string).slice(2));
+      const y = Number((b as string).slice(2));
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    default:
+      return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+  }
+}
+
+/** Where `k` is or would go in a sorted key array (binary search). */
+function sortedPosition(sorted: readonly Key[], k: Key): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(sorted[mid] as Key, k) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** At most this many keys per document and index (the product of multikey fields). */
 const MAX_KEYS_PER_DOCUMENT = 10_000;
 
@@ -59,6 +115,10 @@ type Level = Map<Key, unknown>;
 export class EmbeddedIndex {
   /** tenantId -> level of the first field -> ... -> leaf. */
   private readonly root = new Map<string, Level>();
+  /** Keys of a level in sort order, kept up to date once a query walked the level in order. */
+  private readonly sortedKeys = new WeakMap<Level, Key[]>();
+  /** True once a document made more than one key (an array field): the index then cannot give a sort order. */
+  multikey = false;
 
   constructor(
     readonly collection: string,
@@ -101,6 +161,7 @@ export class EmbeddedIndex {
       perField.push(keys);
     }
     if (total === 1) return [perField.map((k) => k[0] as Key)];
+    this.multikey = true;
     let tuples: Key[][] = [[]];
     for (const keys of perField) {
       const next: Key[][] = [];
@@ -150,13 +211,13 @@ export class EmbeddedIndex {
         let next = level.get(k) as Level | undefined;
         if (next === undefined) {
           next = new Map();
-          level.set(k, next);
+          this.setNew(level, k, next);
         }
         level = next;
       }
       const k = tuple[last] as Key;
       const existing = level.get(k) as Leaf | undefined;
-      if (existing === undefined) level.set(k, id);
+      if (existing === undefined) this.setNew(level, k, id);
       else if (typeof existing === 'string') {
         if (existing !== id) level.set(k, new Set([existing, id]));
       } else existing.add(id);
@@ -181,20 +242,98 @@ export class EmbeddedIndex {
       const existing = level.get(k) as Leaf | undefined;
       if (existing === undefined) continue;
       if (typeof existing === 'string') {
-        if (existing === id) level.delete(k);
+        if (existing === id) this.deleteKey(level, k);
       } else {
         existing.delete(id);
         if (existing.size === 1) level.set(k, existing.values().next().value as string);
-        else if (existing.size === 0) level.delete(k);
+        else if (existing.size === 0) this.deleteKey(level, k);
       }
       // Prune emptied levels so that removed keys leave no memory behind.
       for (let i = path.length - 1; i >= 0 && level.size === 0; i--) {
         const parent = path[i] as Level;
-        parent.delete(tuple[i] as Key);
+        this.deleteKey(parent, tuple[i] as Key);
         level = parent;
       }
     }
     if (top.size === 0) this.root.delete(tenantId);
+  }
+
+  private setNew(level: Level, k: Key, value: unknown): void {
+    level.set(k, value);
+    const sorted = this.sortedKeys.get(level);
+    if (sorted === undefined) return;
+    // A level holding embedded documents as keys has no order to rely on: no cache for it.
+    if (keyRank(k) === RANK_OBJECT) this.sortedKeys.delete(level);
+    else sorted.splice(sortedPosition(sorted, k), 0, k);
+  }
+
+  private deleteKey(level: Level, k: Key): void {
+    level.delete(k);
+    const sorted = this.sortedKeys.get(level);
+    if (sorted === undefined) return;
+    const at = sortedPosition(sorted, k);
+    if (at < sorted.length && compareKeys(sorted[at] as Key, k) === 0) sorted.splice(at, 1);
+    else this.sortedKeys.delete(level);
+  }
+
+  /** The keys of a level in sort order, or null when they have no order to rely on (embedded documents as keys). */
+  private ordered(level: Level): Key[] | null {
+    let sorted = this.sortedKeys.get(level);
+    if (sorted === undefined) {
+      const keys = [...level.keys()];
+      if (keys.some((k) => keyRank(k) === RANK_OBJECT)) return null;
+      sorted = keys.sort(compareKeys);
+      this.sortedKeys.set(level, sorted);
+    }
+    return sorted;
+  }
+
+  /**
+   * Walks the ids under one exact `prefix` of one tenant in the order of the next fields
+   * (`dirs[i]` for the field after the prefix at position i), handing over groups of ids that tie
+   * on those fields. Returns true if `onGroup` asked to stop, false at the end, null when the
+   * index cannot give that order (multikey, or embedded documents as keys): the caller then
+   * selects without it.
+   */
+  walkOrdered(tenantId: string, prefix: readonly Key[], dirs: readonly (1 | -1)[], onGroup: (ids: string[]) => boolean): boolean | null {
+    if (this.multikey || prefix.length + dirs.length > this.fields.length) return null;
+    let node: unknown = this.root.get(tenantId);
+    for (const k of prefix) {
+      if (node === undefined) return false;
+      node = (node as Level).get(k);
+    }
+    if (node === undefined) return false;
+    return this.walk(node, prefix.length, dirs, 0, onGroup);
+  }
+
+  private walk(node: unknown, depth: number, dirs: readonly (1 | -1)[], i: number, onGroup: (ids: string[]) => boolean): boolean | null {
+    if (i === dirs.length) {
+      const ids: string[] = [];
+      this.collectIds(node, depth, ids);
+      return onGroup(ids);
+    }
+    const level = node as Level;
+    const keys = this.ordered(level);
+    if (keys === null) return null;
+    const n = keys.length;
+    const forward = dirs[i] === 1;
+    for (let j = 0; j < n; j++) {
+      const child = level.get(keys[forward ? j : n - 1 - j] as Key);
+      if (child === undefined) continue;
+      const r = this.walk(child, depth + 1, dirs, i + 1, onGroup);
+      if (r !== false) return r;
+    }
+    return false;
+  }
+
+  private collectIds(node: unknown, depth: number, out: string[]): void {
+    if (depth === this.fields.length) {
+      const leaf = node as Leaf;
+      if (typeof leaf === 'string') out.push(leaf);
+      else for (const id of leaf) out.push(id);
+      return;
+    }
+    for (const child of (node as Level).values()) this.collectIds(child, depth + 1, out);
   }
 
   /**
