@@ -5,7 +5,7 @@ import { createEnvelope, type EventType } from '@continuum/events';
 import type { BaseDocument } from '@continuum/store';
 import { status } from '@grpc/grpc-js';
 import { IdentifiersLinked, ProfileCreated, ProfileErased, ProfilesMerged, ProfilesUnmerged, SegmentMembershipChanged } from '../src/events/identity-events';
-import { MINUTE, T0, TestClock, failure, returnItemDefinition, startContext, touchpoint, type ContextFixture } from './fixture';
+import { MINUTE, T0, failure, returnItemDefinition, startContext, touchpoint, type ContextFixture } from './fixture';
 
 const { Channel, Purpose, AssuranceLevel } = commonV1;
 const { IdentifierType } = identityV1;
@@ -189,4 +189,4 @@ describe('merge, unmerge, erase', () => {
   });
 });
 
-void TestClock;
+

@@ -9,11 +9,11 @@ import {
   type JourneyStatus,
 } from '../domain';
 import { JOURNEYS, type JourneyDoc } from '../store/collections';
-import { fromDoc } from '../store/journeys';
 import { repositoriesFor } from '../store/repositories';
 import type { CoreDeps } from './deps';
 import { once } from './idempotency';
 import { newDocumentId } from './ids';
+import { resolveOwner } from './owners';
 import { persistJourney } from './record-touchpoint';
 
 function checked(draft: JourneyDefinitionDraft): JourneyDefinitionDraft & { abandonAfterMs: number; completionStepId: string } {
@@ -95,8 +95,9 @@ export async function listJourneys(
   page: { pageSize: number; pageToken: string },
 ) {
   const repos = repositoriesFor(deps.store, tenantId);
-  const owner = (await repos.profiles.get(filter.profileId))?.mergedIntoProfileId;
-  const result = await repos.journeys.list({ ...filter, profileId: owner ?? filter.profileId }, page);
+  const owner = await resolveOwner(repos, filter.profileId);
+  if (owner.erased) return { items: [], nextPageToken: '' };
+  const result = await repos.journeys.list({ ...filter, profileId: owner.profileId }, page);
   const items = await asOfNow(deps, tenantId, result.items);
   // A stored ACTIVE that is idle by now does not answer a filter on ACTIVE.
   return { items: filter.status ? items.filter((i) => i.status === filter.status) : items, nextPageToken: result.nextPageToken };
@@ -129,4 +130,3 @@ export async function sweepAbandoned(deps: CoreDeps, limit = 500): Promise<numbe
   return abandoned;
 }
 
-export { fromDoc };

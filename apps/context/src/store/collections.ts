@@ -83,8 +83,9 @@ const INDEXES: ReadonlyArray<[string, IndexSpec[]]> = [
     [
       { key: { touchpointId: 1 }, unique: true, name: 'touchpoint_id' },
       { key: { profileId: 1, occurredAt: 1, touchpointId: 1 }, name: 'timeline' },
-      { key: { profileId: 1, journeyId: 1 }, name: 'journey' },
-      { key: { caseId: 1, occurredAt: 1 }, name: 'case' },
+      // Most touchpoints belong to no journey or case: sparse keeps them out of these indexes.
+      { key: { profileId: 1, journeyId: 1 }, name: 'journey', sparse: true },
+      { key: { caseId: 1, occurredAt: 1 }, name: 'case', sparse: true },
       { key: { originProfileId: 1 }, name: 'origin' },
     ],
   ],

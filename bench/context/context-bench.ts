@@ -1,0 +1,270 @@
+/**
+ * Context service benchmarks (issue 5), each against the bare grpc-js echo in the same run:
+ * GetContext for a customer with 1,000 touchpoints among 10,000 customers (p50 ≤ 2 × echo p50),
+ * unary RecordTouchpoint throughput (≥ 0.5 × echo's best), streamed ingestion through
+ * RecordTouchpoints (≥ 0.5 × the bare bidi-stream echo's message rate), and identity-event
+ * consumption by the projection (≥ 10,000 events/s). Writes `## Context` in bench/RESULTS.md.
+ *
+ *   npx tsx bench/context/context-bench.ts            (about 6 minutes incl. seeding)
+ *   npx tsx bench/context/context-bench.ts --quick    (smoke test, not for the record)
+ */
+import * as path from 'node:path';
+import {
+  type Comparison,
+  compareToEcho,
+  describeLoad,
+  echoStreamSession,
+  echoTarget,
+  type Figure,
+  latencyFigure,
+  type LoadShape,
+  metadataOf,
+  runStreamScenario,
+  type ScenarioResult,
+  startBareEcho,
+  startServer,
+  type StreamResult,
+  type StreamSession,
+  throughputFigure,
+  unary,
+  writeResultsSection,
+} from '../harness';
+import { credentials, type Metadata } from '@grpc/grpc-js';
+import { commonV1, contextV1, identityV1 } from '@continuum/contracts';
+import { createEnvelope, createInProcessBus, defineEvent } from '@continuum/events';
+import { createLogger } from '@continuum/kit';
+import { createEmbeddedStore } from '@continuum/store';
+import { createContextService } from '@continuum/context';
+
+const quick = process.argv.includes('--quick');
+const durationSec = quick ? 2 : 5;
+const warmupSec = quick ? 1 : 2;
+const rounds = quick ? 1 : 2;
+const CUSTOMERS = quick ? 1_000 : 10_000;
+const PER_CUSTOMER = 3;
+const TARGET_TOUCHPOINTS = 1_000;
+const IDENTITY_EVENTS = quick ? 5_000 : 30_000;
+
+type Client = contextV1.ContextServiceClient;
+const makeClient = (address: string): Client => new contextV1.ContextServiceClient(address, credentials.createInsecure());
+
+function touchpointFor(run: string, i: number): contextV1.Touchpoint {
+  return contextV1.Touchpoint.fromPartial({
+    touchpointId: `${run}-${i}`,
+    profileId: `prf_${i % CUSTOMERS}`,
+    channel: 1 + (i % 7),
+    direction: commonV1.Direction.DIRECTION_INBOUND,
+    occurredAt: new Date(),
+    intent: i % 5 === 0 ? 'billing_question' : '',
+    agentId: i % 4 === 0 ? `agent-${i % 50}` : '',
+    summary: 'viewed a page',
+    attributes: { page: `/help/${i % 30}` },
+    facts: i % 2 === 0 ? [{ key: 'contact_reason', value: 'billing_question', sensitivity: 1 }] : [],
+  });
+}
+
+/**
+ * RecordTouchpoints is a client stream: it answers once, when the client ends it. The session
+ * writes `batch` messages per call, ends it, and acknowledges the batch when the answer comes,
+ * while the next call is already being written (the harness's "answers per batch" model).
+ */
+function recordStreamSession(client: Client, metadata: Metadata, run: string, batch: number): StreamSession {
+  let ack: ((count: number) => void) | undefined;
+  let fail: ((err: unknown) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => undefined);
+  const outstanding = new Set<Promise<void>>();
+  let call: ReturnType<Client['recordTouchpoints']> | undefined;
+  let inCall = 0;
+  const open = (): ReturnType<Client['recordTouchpoints']> => {
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    outstanding.add(finished);
+    const c = client.recordTouchpoints(metadata.clone(), (error, response) => {
+      outstanding.delete(finished);
+      done();
+      if (error) fail?.(error);
+      else ack?.(Number(response.recordedCount) + Number(response.duplicateCount) + Number(response.rejectedCount));
+    });
+    return c;
+  };
+  return {
+    write(i: number) {
+      call ??= open();
+      const ok = call.write({ touchpoint: touchpointFor(run, i) });
+      if (++inCall >= batch) {
+        call.end();
+        call = undefined;
+        inCall = 0;
+      }
+      return ok;
+    },
+    drained: () => new Promise<void>((resolve) => (call ? call.once('drain', resolve) : resolve())),
+    onAck(listener) {
+      ack = listener;
+    },
+    async end() {
+      call?.end();
+      call = undefined;
+      await Promise.all([...outstanding]);
+    },
+    failed,
+  };
+}
+
+/** Identity events applied per second by the projection (inbox consumer) in this process. */
+async function measureIdentityConsumption(events: number): Promise<{ eventsPerSec: number; seconds: number }> {
+  const store = createEmbeddedStore();
+  const bus = createInProcessBus({ maxMessagesPerStream: events * 2 });
+  const logger = createLogger({ service: 'context-bench', level: 'silent' });
+  const module = await createContextService({ store, bus, logger, abandonSweepMs: 0, identityDurable: 'bench-identity' });
+  await bus.ensureStreams(['identity']);
+  const created = defineEvent({ domain: 'identity', type: 'profile_created', payloadType: 'continuum.identity.v1.ProfileCreatedEvent', codec: identityV1.ProfileCreatedEvent });
+  const segments = defineEvent({ domain: 'identity', type: 'segment_membership_changed', payloadType: 'continuum.identity.v1.SegmentMembershipChangedEvent', codec: identityV1.SegmentMembershipChangedEvent });
+  // A backlog of real identity traffic (a new profile, then its segments), consumed from scratch.
+  for (let i = 0; i < events; i++) {
+    const profileId = `prf_id_${i >> 1}`;
+    const envelope =
+      i % 2 === 0
+        ? createEnvelope(created, { tenantId: 'bench', subjectProfileId: profileId, payload: { profile: identityV1.Profile.fromPartial({ profileId, anonymous: i % 4 === 0, version: 1 }) } }, { producer: 'identity' })
+        : createEnvelope(segments, { tenantId: 'bench', subjectProfileId: profileId, payload: { profileId, enteredSegmentIds: ['vip'], leftSegmentIds: [], segmentIds: ['vip'] } }, { producer: 'identity' });
+    await bus.publish(envelope);
+  }
+  const started = process.hrtime.bigint();
+  await module.start();
+  while (module.identityEventsApplied < events) await new Promise((r) => setTimeout(r, 5));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await module.stop();
+  await bus.close();
+  await store.close();
+  return { eventsPerSec: events / seconds, seconds };
+}
+
+async function main(): Promise<void> {
+  console.log('identity-event consumption');
+  const identity = await measureIdentityConsumption(IDENTITY_EVENTS);
+  console.log(`  ${Math.round(identity.eventsPerSec)} events/s`);
+
+  const echo = await startBareEcho();
+  console.log(`seeding ${CUSTOMERS} customers…`);
+  const context = await startServer({
+    name: 'context',
+    module: path.join(__dirname, 'context-server.ts'),
+    options: { customers: CUSTOMERS, touchpointsPerCustomer: PER_CUSTOMER, targetTouchpoints: TARGET_TOUCHPOINTS },
+    startTimeoutSec: 1_800,
+  });
+  const metadata = metadataOf(context);
+  const target = { address: context.address, makeClient };
+  const scenarios: ScenarioResult[] = [];
+  const streams: StreamResult[] = [];
+  const figures: Figure[] = [];
+  const compare = async (name: string, load: LoadShape, call: (client: Client, i: number) => Promise<unknown>): Promise<Comparison> => {
+    console.log(`${name}: ${describeLoad(load)}`);
+    const c = await compareToEcho({ ...load, name: `${name} (${describeLoad(load)})`, target, call, echoServer: echo, echoMetadata: metadata, server: context, durationSec, warmupSec, rounds });
+    scenarios.push(c.echo, c.target);
+    return c;
+  };
+  try {
+    const getContext = (client: Client) =>
+      unary(client.getContext.bind(client), { profileId: 'prf_target', purpose: commonV1.Purpose.PURPOSE_SERVICE, touchpointLimit: 20, factLimit: 50 }, metadata.clone());
+    const probe = await getContext(makeClient(context.address));
+    if (probe.touchpointCount !== TARGET_TOUCHPOINTS || probe.recentTouchpoints.length !== 20 || probe.activeJourneys.length !== 1 || probe.openCases.length !== 1) {
+      throw new Error(`the target customer is not seeded as expected: ${probe.touchpointCount} touchpoints`);
+    }
+    const ctx1 = await compare('GetContext', { mode: 'closed', concurrency: 1 }, getContext);
+    const ctx16 = await compare('GetContext', { mode: 'closed', concurrency: 16 }, getContext);
+
+    let run = 0;
+    const record = () => {
+      const prefix = `u${++run}-${Date.now()}`;
+      return (client: Client, i: number) => unary(client.recordTouchpoint.bind(client), { touchpoint: touchpointFor(prefix, i), requestId: '' }, metadata.clone());
+    };
+    const rec16 = await compare('RecordTouchpoint', { mode: 'closed', concurrency: 16 }, record());
+    const rec64 = await compare('RecordTouchpoint', { mode: 'closed', concurrency: 64 }, record());
+
+    const echoBest = Math.max(...scenarios.filter((s) => s.name.startsWith('bare echo') && s.load.mode === 'closed').map((s) => s.throughput));
+    const recBest = Math.max(rec16.target.throughput, rec64.target.throughput);
+
+    const echoClient = echoTarget(echo.address).makeClient(echo.address);
+    const ctxClient = makeClient(context.address);
+    try {
+      for (let r = 0; r < rounds; r++) {
+        console.log(`streams, round ${r + 1}`);
+        streams.push(await runStreamScenario({ name: 'bare bidi EchoStream, 1 stream', open: () => echoStreamSession(echoClient, metadata), window: 256, durationSec, warmupSec }));
+        streams.push(
+          await runStreamScenario({
+            name: 'RecordTouchpoints client stream, batches of 128',
+            open: () => recordStreamSession(ctxClient, metadata, `s${r}-${Date.now()}`, 128),
+            window: 256,
+            durationSec,
+            warmupSec,
+          }),
+        );
+      }
+    } finally {
+      echoClient.close();
+      ctxClient.close();
+    }
+    const bestOf = (prefix: string) => Math.max(...streams.filter((s) => s.name.startsWith(prefix)).map((s) => s.messagesPerSec));
+    const echoStream = bestOf('bare');
+    const ingest = bestOf('RecordTouchpoints');
+    const live = await context.sample({ gc: true });
+
+    figures.push(
+      latencyFigure('GetContext p50, 1 in flight (1,000-touchpoint customer)', ctx1, 'p50', { ratioAtMost: 2 }),
+      latencyFigure('GetContext p99, 1 in flight', ctx1, 'p99'),
+      latencyFigure('GetContext p50, 16 in flight', ctx16, 'p50'),
+      throughputFigure('GetContext throughput, 16 in flight', ctx16),
+      {
+        figure: "RecordTouchpoint best throughput vs echo's best closed-loop throughput",
+        value: recBest,
+        unit: 'calls/s',
+        echo: echoBest,
+        target: { ratioAtLeast: 0.5 },
+      },
+      latencyFigure('RecordTouchpoint p50, 16 in flight', rec16, 'p50'),
+      { figure: 'streamed ingestion (RecordTouchpoints) vs bare bidi echo', value: ingest, unit: 'msg/s', echo: echoStream, target: { ratioAtLeast: 0.5 } },
+      { figure: 'identity-event consumption (projection via inbox, in-process bus)', value: identity.eventsPerSec, unit: 'events/s', target: { atLeast: 10_000 } },
+      { figure: 'server heap after GC', value: live.heapUsed / 2 ** 20, unit: 'MiB' },
+    );
+  } finally {
+    await Promise.all([echo.stop(), context.stop()]);
+  }
+
+  const rendered = await writeResultsSection({
+    title: 'Context',
+    command: `npx tsx bench/context/context-bench.ts${quick ? ' --quick' : ''}`,
+    summary: [
+      `The context service (apps/context through the kit's gRPC server, auth disabled, embedded store, in-process bus)`,
+      `in its own process, seeded with ${(CUSTOMERS + 1).toLocaleString('en-US')} customers: ${CUSTOMERS.toLocaleString('en-US')} × ${PER_CUSTOMER} touchpoints`,
+      `plus the target customer with ${TARGET_TOUCHPOINTS.toLocaleString('en-US')} touchpoints, an active journey, an open case and facts.`,
+      'GetContext asks for 20 recent touchpoints and 50 facts, purpose SERVICE. RecordTouchpoint writes new',
+      'touchpoints (half with a fact) for random seeded customers; every one commits the timeline, facts, profile summary and',
+      `its outbox event in one transaction while the outbox relay publishes. Streamed ingestion writes batches of 128 per`,
+      'client-stream call, 256 messages in flight. Identity-event consumption: a backlog of',
+      `${IDENTITY_EVENTS.toLocaleString('en-US')} identity events (profile_created, segment_membership_changed) applied by the`,
+      'inbox consumer in the benchmark process, each in its own store transaction with its inbox record.',
+      `Each load ran ${rounds} interleaved round(s) of ${durationSec} s after ${warmupSec} s warm-up.`,
+    ].join(' '),
+    figures,
+    scenarios,
+    streams,
+    notes: [
+      'Auth is disabled in the benchmarked server (no JWT verification per call); compare with the kit echo rows of `## Echo baseline` for what the kit itself costs.',
+      'RecordTouchpoint: every call is one store transaction (touchpoint insert, profile-summary write, a fact write for half of them, the outbox insert), and the outbox relay then publishes and marks each event, all on the single embedded store; compare `server CPU µs/call` with the echo rows.',
+      'Streamed ingestion records the messages of a stream in transactions of up to 256 (here one per 128-message call: one read of existing ids, owners and references per batch, one timeline insert per batch, one summary write per customer), but every touchpoint still costs its own outbox event (append, relay publish, mark sent) and its summary/fact writes: about 150–180 µs of CPU per touchpoint in-process (CPU profile), i.e. a ceiling of a few thousand messages/s on this machine, far from half the bare bidi echo. Reaching it needs cheaper single-document writes (libs/store) or a batched outbox append (libs/events).',
+      'Identity-event consumption is one inbox transaction per event (inbox record + one read-model upsert) through libs/events; `## Events` measures the bare inbox (trivial effect) at about 8,000 events/s best on JetStream, so the 10,000 events/s target is bound by that per-event transaction.',
+      'Merge in identity → visible in GetContext (apps/context/test/cross-service.spec.ts: real nats-server, identity as its own process, context consuming its events): 3–18 ms from the Resolve answer that stitched the cookie into the known profile to a GetContext that shows the web touchpoints (4 runs: 3.2, 4.1, 14.5, 17.5 ms); unmerge → split back 18–22 ms; erase → gone 14–20 ms.',
+    ],
+  });
+  console.log(rendered);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
