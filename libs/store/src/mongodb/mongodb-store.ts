@@ -62,8 +62,8 @@ interface WriteErrorLike {
   keyPattern?: unknown;
 }
 
-/** The duplicate-key facts of a driver error (also of one inside a bulk write error), or null. */
-function duplicateKeyOf(err: unknown): { index: string | undefined; keyPattern: Record<string, unknown> | undefined } | null {
+/** The duplicate-key facts of a driver error (also of one inside a bulk write error), or null. Exported for tests. */
+export function duplicateKeyOf(err: unknown): { index: string | undefined; keyPattern: Record<string, unknown> | undefined } | null {
   if (typeof err !== 'object' || err === null) return null;
   const e = err as WriteErrorLike & { writeErrors?: unknown; errorResponse?: WriteErrorLike; message?: unknown };
   const candidates: WriteErrorLike[] = [];
@@ -75,12 +75,14 @@ function duplicateKeyOf(err: unknown): { index: string | undefined; keyPattern: 
     const inner = w.err ?? w;
     if (inner.code === DUPLICATE_KEY || w.code === DUPLICATE_KEY) candidates.push({ errmsg: inner.errmsg ?? w.errmsg, keyPattern: inner.keyPattern ?? w.keyPattern, code: DUPLICATE_KEY });
   }
-  const first = candidates[0];
-  if (first === undefined) return null;
-  const msg = typeof first.errmsg === 'string' ? first.errmsg : '';
-  const match = /index: (\S+) dup key/.exec(msg);
-  const keyPattern = typeof first.keyPattern === 'object' && first.keyPattern !== null ? (first.keyPattern as Record<string, unknown>) : undefined;
-  return { index: match?.[1], keyPattern };
+  if (candidates.length === 0) return null;
+  let index: string | undefined;
+  let keyPattern: Record<string, unknown> | undefined;
+  for (const c of candidates) {
+    index ??= /index: (\S+) dup key/.exec(typeof c.errmsg === 'string' ? c.errmsg : '')?.[1];
+    if (keyPattern === undefined && typeof c.keyPattern === 'object' && c.keyPattern !== null) keyPattern = c.keyPattern as Record<string, unknown>;
+  }
+  return { index, keyPattern };
 }
 
 /** One collection through the official driver. */
@@ -326,8 +328,8 @@ export class MongoDocumentStore implements DocumentStore {
   }
 }
 
-/** Database name from a connection string's path, if any. */
-function dbNameFromUri(uri: string): string | undefined {
+/** Database name from a connection string's path, if any. Exported for tests. */
+export function dbNameFromUri(uri: string): string | undefined {
   const m = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]+)/.exec(uri);
   return m?.[1] !== undefined && m[1] !== '' ? decodeURIComponent(m[1]) : undefined;
 }
