@@ -39,6 +39,9 @@ export function queryKeyOf(v: unknown): Key | undefined {
 
 const RANK_OBJECT = 4;
 
+/** Levels with more keys than this are not walked in order (keeping them sorted would cost every insert too much). */
+const MAX_SORTED_LEVEL = 50_000;
+
 /** MongoDB's type order of an index key (null < numbers < strings < objects < booleans < dates). */
 function keyRank(k: Key): number {
   switch (typeof k) {
@@ -262,8 +265,9 @@ export class EmbeddedIndex {
     level.set(k, value);
     const sorted = this.sortedKeys.get(level);
     if (sorted === undefined) return;
-    // A level holding embedded documents as keys has no order to rely on: no cache for it.
-    if (keyRank(k) === RANK_OBJECT) this.sortedKeys.delete(level);
+    // A level holding embedded documents as keys has no order to rely on, and a huge one would
+    // make every insert move a large array: no cache for either.
+    if (keyRank(k) === RANK_OBJECT || sorted.length >= MAX_SORTED_LEVEL) this.sortedKeys.delete(level);
     else sorted.splice(sortedPosition(sorted, k), 0, k);
   }
 
@@ -280,6 +284,7 @@ export class EmbeddedIndex {
   private ordered(level: Level): Key[] | null {
     let sorted = this.sortedKeys.get(level);
     if (sorted === undefined) {
+      if (level.size > MAX_SORTED_LEVEL) return null;
       const keys = [...level.keys()];
       if (keys.some((k) => keyRank(k) === RANK_OBJECT)) return null;
       sorted = keys.sort(compareKeys);
@@ -292,7 +297,8 @@ export class EmbeddedIndex {
    * Walks the ids under one exact `prefix` of one tenant in the order of the next fields
    * (`dirs[i]` for the field after the prefix at position i), handing over groups of ids that tie
    * on those fields. Returns true if `onGroup` asked to stop, false at the end, null when the
-   * index cannot give that order (multikey, or embedded documents as keys): the caller then
+   * index cannot give that order (multikey, embedded documents as keys, a level of more than
+   * 50,000 keys): the caller then
    * selects without it.
    */
   walkOrdered(tenantId: string, prefix: readonly Key[], dirs: readonly (1 | -1)[], onGroup: (ids: string[]) => boolean): boolean | null {
