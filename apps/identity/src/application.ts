@@ -120,12 +120,10 @@ export class IdentityApplication {
 
   // ---- context ----------------------------------------------------------------------------------
 
+  private readonly newId = (prefix: 'prf' | 'mrg'): string => `${prefix}_${randomUUID().replace(/-/g, '')}`;
+
   private context(actor: string): DomainContext {
-    return {
-      now: this.clock(),
-      actor,
-      newId: (prefix) => `${prefix}_${randomUUID().replace(/-/g, '')}`,
-    };
+    return { now: this.clock(), actor, newId: this.newId };
   }
 
   /** The tenant's policy and segments: fresh inside a transaction, briefly cached for reads. */
@@ -217,21 +215,23 @@ export class IdentityApplication {
    * without a transaction.
    */
   async resolve<R>(tenantId: string, actor: string, observed: readonly ObservedIdentifier[], output: Output<ResolveResult, R>): Promise<R> {
-    const keys = [...new Set(observed.map((o) => o.id.key))];
-    const plan = async (repo: TenantRepository, session?: StoreSession) => {
-      const { policy, segments } = await this.settings(tenantId, session);
-      const holders = await repo.findHolders(keys, session);
-      return planResolve({ observed, holders, policy, segments, ctx: this.context(actor), lastSeenGranularityMs: this.options.lastSeenGranularityMs });
-    };
     if (!output.idempotency) {
-      const readOnly = await plan(this.repository.forTenant(tenantId));
+      const readOnly = await this.planResolve(tenantId, actor, observed, this.repository.forTenant(tenantId));
       if (isEmpty(readOnly.changes)) return output.present(readOnly.result);
     }
     return this.write(tenantId, output, async (tx) => {
-      const decided = await plan(tx.repo, tx.session);
+      const decided = await this.planResolve(tenantId, actor, observed, tx.repo, tx.session);
       await this.commit(tx, tenantId, decided.changes);
       return decided.result;
     });
+  }
+
+  private async planResolve(tenantId: string, actor: string, observed: readonly ObservedIdentifier[], repo: TenantRepository, session?: StoreSession) {
+    const { policy, segments } = await this.settings(tenantId, session);
+    const only = observed.length === 1 ? observed[0] : undefined;
+    const keys = only ? [only.id.key] : [...new Set(observed.map((o) => o.id.key))];
+    const holders = await repo.findHolders(keys, session);
+    return planResolve({ observed, holders, policy, segments, ctx: this.context(actor), lastSeenGranularityMs: this.options.lastSeenGranularityMs });
   }
 
   // ---- profiles ---------------------------------------------------------------------------------

@@ -27,36 +27,55 @@ import type {
 
 type NumericEnum = Record<string, string | number>;
 
-/** The domain name of a proto enum value (`IDENTIFIER_TYPE_PHONE` -> `PHONE`), or undefined for 0 and unknown values. */
-function fromProto<T extends string>(e: NumericEnum, prefix: string, value: number): T | undefined {
-  const name = e[value];
-  if (typeof name !== 'string' || value <= 0) return undefined;
-  return name.slice(prefix.length) as T;
+/** Both directions of one proto enum, by the domain's names (`IDENTIFIER_TYPE_PHONE` <-> `PHONE`), built once. */
+function enumMapping<T extends string>(e: NumericEnum, prefix: string) {
+  const byName = new Map<string, number>();
+  const byValue = new Map<number, T>();
+  for (const [name, value] of Object.entries(e)) {
+    if (typeof value !== 'number' || value <= 0 || !name.startsWith(prefix)) continue;
+    byName.set(name.slice(prefix.length), value);
+    byValue.set(value, name.slice(prefix.length) as T);
+  }
+  return {
+    /** The domain name of a value; undefined for 0 (unset) and values the proto does not define. */
+    fromProto: (value: number): T | undefined => byValue.get(value),
+    toProto: (name: T): number => {
+      const value = byName.get(name);
+      if (value === undefined) throw new Error(`no ${prefix}${name}`);
+      return value;
+    },
+  };
 }
 
-function toProto(e: NumericEnum, prefix: string, name: string): number {
-  const value = e[`${prefix}${name}`];
-  if (typeof value !== 'number') throw new Error(`no ${prefix}${name}`);
-  return value;
-}
+// The barrels' namespace objects answer through getters: read each enum once.
+const IdentifierTypeEnum = identityV1.IdentifierType;
+const AssuranceEnum = commonV1.AssuranceLevel;
+const OperatorEnum = identityV1.SegmentOperator;
+const AutoMergeModeEnum = identityV1.AutoMergeMode;
+const MatchTypeEnum = identityV1.MatchType;
+const ResolutionEnum = identityV1.IdentifierResolution;
+const ConflictKindEnum = identityV1.ConflictKind;
+const MergeReasonEnum = identityV1.MergeReason;
 
-const IT = 'IDENTIFIER_TYPE_';
-const AL = 'ASSURANCE_LEVEL_';
-const SO = 'SEGMENT_OPERATOR_';
-const AM = 'AUTO_MERGE_MODE_';
+const identifierTypes = enumMapping<IdentifierType>(IdentifierTypeEnum, 'IDENTIFIER_TYPE_');
+const assurances = enumMapping<Assurance>(AssuranceEnum, 'ASSURANCE_LEVEL_');
+const operators = enumMapping<SegmentOperator>(OperatorEnum, 'SEGMENT_OPERATOR_');
+const autoMergeModes = enumMapping<AutoMergeMode>(AutoMergeModeEnum, 'AUTO_MERGE_MODE_');
+const matchTypes = enumMapping<MatchType>(MatchTypeEnum, 'MATCH_TYPE_');
+const resolutions = enumMapping<IdentifierResolution>(ResolutionEnum, 'IDENTIFIER_RESOLUTION_');
+const conflictKinds = enumMapping<ConflictKind>(ConflictKindEnum, 'CONFLICT_KIND_');
 
-export const identifierTypeFromProto = (v: number) => fromProto<IdentifierType>(identityV1.IdentifierType, IT, v);
-export const identifierTypeToProto = (t: IdentifierType): identityV1.IdentifierType => toProto(identityV1.IdentifierType, IT, t);
-export const assuranceFromProto = (v: number) => fromProto<Assurance>(commonV1.AssuranceLevel, AL, v);
-export const assuranceToProto = (a: Assurance): commonV1.AssuranceLevel => toProto(commonV1.AssuranceLevel, AL, a);
-export const operatorFromProto = (v: number) => fromProto<SegmentOperator>(identityV1.SegmentOperator, SO, v);
-export const operatorToProto = (o: SegmentOperator): identityV1.SegmentOperator => toProto(identityV1.SegmentOperator, SO, o);
-export const autoMergeModeFromProto = (v: number) => fromProto<AutoMergeMode>(identityV1.AutoMergeMode, AM, v);
-export const autoMergeModeToProto = (m: AutoMergeMode): identityV1.AutoMergeMode => toProto(identityV1.AutoMergeMode, AM, m);
-const matchTypeToProto = (m: MatchType): identityV1.MatchType => toProto(identityV1.MatchType, 'MATCH_TYPE_', m);
-const resolutionToProto = (r: IdentifierResolution): identityV1.IdentifierResolution =>
-  toProto(identityV1.IdentifierResolution, 'IDENTIFIER_RESOLUTION_', r);
-const conflictKindToProto = (k: ConflictKind): identityV1.ConflictKind => toProto(identityV1.ConflictKind, 'CONFLICT_KIND_', k);
+export const identifierTypeFromProto = identifierTypes.fromProto;
+export const identifierTypeToProto = identifierTypes.toProto as (t: IdentifierType) => identityV1.IdentifierType;
+export const assuranceFromProto = assurances.fromProto;
+export const assuranceToProto = assurances.toProto as (a: Assurance) => commonV1.AssuranceLevel;
+export const operatorFromProto = operators.fromProto;
+export const operatorToProto = operators.toProto as (o: SegmentOperator) => identityV1.SegmentOperator;
+export const autoMergeModeFromProto = autoMergeModes.fromProto;
+export const autoMergeModeToProto = autoMergeModes.toProto as (m: AutoMergeMode) => identityV1.AutoMergeMode;
+const matchTypeToProto = matchTypes.toProto as (m: MatchType) => identityV1.MatchType;
+const resolutionToProto = resolutions.toProto as (r: IdentifierResolution) => identityV1.IdentifierResolution;
+const conflictKindToProto = conflictKinds.toProto as (k: ConflictKind) => identityV1.ConflictKind;
 
 export function identifierToProto(i: IdentifierState): identityV1.Identifier {
   return {
@@ -93,7 +112,7 @@ export function mergeToProto(m: MergeRecordState): identityV1.MergeRecord {
     mergeId: m.id,
     survivingProfileId: m.survivorId,
     mergedProfileId: m.mergedId,
-    reason: m.reason === 'STITCH' ? identityV1.MergeReason.MERGE_REASON_STITCH : identityV1.MergeReason.MERGE_REASON_EXPLICIT,
+    reason: m.reason === 'STITCH' ? MergeReasonEnum.MERGE_REASON_STITCH : MergeReasonEnum.MERGE_REASON_EXPLICIT,
     rule: m.rule,
     evidence: m.evidence.map(evidenceToProto),
     actor: m.actor,

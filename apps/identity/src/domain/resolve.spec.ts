@@ -4,10 +4,11 @@ import { normalizeIdentifier } from './normalize';
 import { planUnmerge } from './operations';
 import { CompiledPolicy, defaultPolicy, type AutoMergeMode, type MergePolicy } from './policy';
 import { firstOverLimit, isActive } from './profile';
-import { planResolve, type ObservedIdentifier, type ResolveResult } from './resolve';
+import { planChange, planResolve, recognizeUnchanged, type ObservedIdentifier, type ResolveResult } from './resolve';
 import type { Assurance, IdentifierType, SegmentDefinition } from './types';
 
 const MINUTE = 60_000;
+let fastPathHits = 0;
 const segments: SegmentDefinition[] = [
   { id: 'anyone', displayName: 'Everyone without a country', conditions: [{ trait: 'country', operator: 'EXISTS', value: false }], version: 1, updateTime: new Date(0) },
 ];
@@ -23,14 +24,14 @@ function tenant(policy: MergePolicy = defaultPolicy('ES')) {
       id: normalizeIdentifier(type, '', value, { defaultRegion: 'ES' }),
       proof: proof ?? 'NONE',
     }));
-    const plan = planResolve({
-      observed,
-      holders: model.holders(observed.map((o) => o.id.key)),
-      policy: compiled,
-      segments,
-      ctx,
-      lastSeenGranularityMs: 15 * MINUTE,
-    });
+    const args = { observed, holders: model.holders(observed.map((o) => o.id.key)), policy: compiled, segments, ctx, lastSeenGranularityMs: 15 * MINUTE };
+    const plan = planResolve(args);
+    // The cheap path for "nothing changes" must decide exactly what the full decision does.
+    const quick = recognizeUnchanged(args);
+    if (quick) {
+      fastPathHits++;
+      expect(quick).toEqual(planChange(args));
+    }
     model.apply(plan.changes);
     expect(model.violations()).toEqual([]);
     return plan.result;
@@ -235,6 +236,7 @@ describe('planResolve', () => {
       expect(seen.merges).toBeGreaterThan(60);
       expect(seen.unmerges).toBeGreaterThan(20);
       expect(seen.conflicts).toBeGreaterThan(200);
+      expect(fastPathHits).toBeGreaterThan(100);
     });
   });
 });

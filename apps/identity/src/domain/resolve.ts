@@ -103,6 +103,40 @@ interface Item {
  * Every other matched profile is joined to it when the policy allows, or reported as a conflict.
  */
 export function planResolve(args: ResolveArgs): ResolvePlan {
+  return recognizeUnchanged(args) ?? planChange(args);
+}
+
+/**
+ * The common case, decided cheaply: every identifier is known, on one profile, proven no more
+ * strongly than before and seen recently, so nothing changes. Gives exactly what `planChange`
+ * would (a property test holds them to it); undefined when the full decision is needed.
+ */
+export function recognizeUnchanged(args: ResolveArgs): ResolvePlan | undefined {
+  const { observed, holders, policy } = args;
+  let profile: ProfileState | undefined;
+  let assurance: Assurance = 'NONE';
+  const now = args.ctx.now.getTime();
+  for (const o of observed) {
+    const holder = holders.get(o.id.key);
+    if (!holder || (profile && holder !== profile && holder.id !== profile.id) || policy.isBlocked(o.id)) return undefined;
+    profile = holder;
+    let stored: IdentifierState | undefined;
+    for (const i of holder.identifiers) if (i.key === o.id.key) stored = i;
+    if (!stored || assuranceRank(o.proof) > assuranceRank(stored.verifiedLevel) || now - stored.lastSeenAt.getTime() >= args.lastSeenGranularityMs) return undefined;
+    // The binding was verified before, or the proof counts only up to ASSERTED (see planChange, step 5).
+    const counted = assuranceRank(stored.verifiedLevel) >= assuranceRank('VERIFIED') ? o.proof : minAssurance(o.proof, 'ASSERTED');
+    assurance = maxAssurance(assurance, counted);
+  }
+  if (!profile) return undefined;
+  const outcomes: IdentifierOutcome[] = observed.map((o) => ({ index: o.index, id: o.id, resolution: 'MATCHED', profileId: profile.id }));
+  return {
+    result: { profile, matchType: 'MATCHED', assurance, created: false, merges: [], linked: [], conflicts: [], outcomes: sortOutcomes(outcomes) },
+    changes: emptyChanges(),
+  };
+}
+
+/** The full decision: what to create, link and merge (see planResolve). */
+export function planChange(args: ResolveArgs): ResolvePlan {
   const { policy, ctx } = args;
   const items = dedupe(args.observed);
   const blocked = items.filter((i) => policy.isBlocked(i.id));

@@ -1,0 +1,42 @@
+import { createInProcessBus } from '@continuum/events';
+import { createLogger, type CallContext } from '@continuum/kit';
+import { createEmbeddedStore } from '@continuum/store';
+import { commonV1, identityV1 } from '@continuum/contracts';
+import { bulkLoadProfiles, createIdentityService, type BulkProfile } from '@continuum/identity';
+import { phoneOf } from './identity-server';
+async function main() {
+  const N = 100_000;
+  const store = createEmbeddedStore();
+  const module = await createIdentityService({ store, bus: createInProcessBus(), logger: createLogger({ service: 'x', level: 'silent' }), defaultPhoneRegion: 'ES' });
+  await module.start();
+  for (let first = 0; first < N; first += 10_000) {
+    const ps: BulkProfile[] = [];
+    for (let i = first; i < first + 10_000; i++) ps.push({ id: `prf_${i}`, identifiers: [{ type: 'PHONE', value: phoneOf(i), verifiedLevel: 'VERIFIED' }, { type: 'EMAIL', value: `c.${i}@example.com`, verifiedLevel: 'NONE' }], traits: { lifetime_value: i, country: 'ES' } });
+    await bulkLoadProfiles(store, 'bench', ps, { defaultPhoneRegion: 'ES' });
+  }
+  const h = module.registrations[0]!.handlers as unknown as { resolve(r: identityV1.ResolveRequest, c: CallContext): Promise<identityV1.ResolveResponse> };
+  const ctx = { tenantId: 'bench', subject: 'x' } as CallContext;
+  const req = (i: number) => identityV1.ResolveRequest.fromPartial({ identifiers: [{ type: 1, value: phoneOf((i * 7919) % N), proof: commonV1.AssuranceLevel.ASSURANCE_LEVEL_ASSERTED }], channel: 3 });
+  for (let i = 0; i < 20000; i++) await h.resolve(req(i), ctx);
+  const n = 50000;
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) { const r = await h.resolve(req(i), ctx); identityV1.ResolveResponse.encode(r).finish(); }
+  console.log('handler+encode µs/call', Number(process.hrtime.bigint() - t) / n / 1000);
+  const { profile } = await session.post('Profiler.stop');
+  (await import('node:fs')).writeFileSync('/tmp/idprof/loop.cpuprofile', JSON.stringify(profile));
+  const { normalizeIdentifier } = await import('../../apps/identity/src/domain/normalize');
+  const t2 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) normalizeIdentifier('PHONE', '', phoneOf(i % N), { defaultRegion: 'ES' });
+  console.log('normalize µs', Number(process.hrtime.bigint() - t2) / n / 1000);
+  const coll = store.forTenant('bench').collection('identity_profiles');
+  const t3 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await coll.find({ 'identifiers.key': `PHONE:${phoneOf(i % N)}` });
+  console.log('find µs', Number(process.hrtime.bigint() - t3) / n / 1000);
+  process.exit(0);
+}
+void main();
