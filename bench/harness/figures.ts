@@ -75,3 +75,14 @@ export function throughputFigure(figure: string, comparison: Comparison, target?
     ...(target ? { target } : {}),
   };
 }
+
+/**
+ * Server CPU time per successful call, in µs, with the echo server's beside it: the figure least
+ * disturbed by a busy machine (it counts the work done, not the time spent waiting for a core).
+ */
+export function serverCpuFigure(figure: string, comparison: Comparison, target?: Target): Figure | undefined {
+  const value = comparison.target.server?.cpuMicrosPerCall;
+  const echo = comparison.echo.server?.cpuMicrosPerCall;
+  if (value === undefined) return undefined;
+  return { figure, value, unit: 'µs CPU/call', ...(echo !== undefined ? { echo } : {}), ...(target ? { target } : {}) };
+}

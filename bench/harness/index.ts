@@ -41,7 +41,17 @@ export {
   type EchoClient,
 } from './echo-baseline';
 export { compareToEcho, describeLoad, mergeRounds, type CompareSpec, type Comparison } from './compare';
-export { type Figure, type Target, type Verdict, describeTarget, latencyFigure, ratioToEcho, throughputFigure, verdict } from './figures';
+export {
+  type Figure,
+  type Target,
+  type Verdict,
+  describeTarget,
+  latencyFigure,
+  ratioToEcho,
+  serverCpuFigure,
+  throughputFigure,
+  verdict,
+} from './figures';
 export { formatNumber, markdownTable, mebibytes, micros } from './format';
 export { machineInfo, type MachineInfo } from './machine';
 export {

@@ -9,18 +9,26 @@ export interface MachineInfo {
   readonly cpuModel: string;
   /** Total RAM, GiB. */
   readonly memoryGiB: number;
-  /** 1-minute load average when the run started: how busy the neighbours were. */
+  /** 1-minute load average when the benchmark process started: how busy the neighbours were. */
   readonly loadAverage: number;
+  /** 1-minute load average now (when the results are written). */
+  readonly loadAverageAtEnd: number;
   readonly node: string;
   readonly platform: string;
 }
+
+// Taken when the harness is first imported, i.e. before the benchmark put any load on the machine.
+const loadAverageAtStart = os.loadavg()[0] ?? 0;
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 export function machineInfo(): MachineInfo {
   return {
     cpus: nproc(),
     cpuModel: cpuModel(),
     memoryGiB: Math.round((memTotalBytes() / 2 ** 30) * 10) / 10,
-    loadAverage: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+    loadAverage: round2(loadAverageAtStart),
+    loadAverageAtEnd: round2(os.loadavg()[0] ?? 0),
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
   };

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { type Figure, verdict, ratioToEcho, describeTarget } from './figures';
 import { renderSection, upsertSection, writeResultsSection } from './report';
 
-const machine = { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 8, loadAverage: 0.5, node: 'v26.10.0', platform: 'Linux test x64' };
+const machine = { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 8, loadAverage: 0.5, loadAverageAtEnd: 1.5, node: 'v26.10.0', platform: 'Linux test x64' };
 const date = new Date('2026-01-02T03:04:05.678Z');
 
 describe('targets', () => {
@@ -66,7 +66,7 @@ describe('renderSection', () => {
     });
     expect(text).toContain('## Identity\n');
     expect(text).toContain('2026-01-02T03:04:05Z');
-    expect(text).toContain('2 × Test CPU, 8 GiB RAM, load average 0.5');
+    expect(text).toContain('2 × Test CPU, 8 GiB RAM, load average 0.5 at start and 1.5 at end');
     expect(text).toContain('`npx tsx bench/identity/identity-bench.ts`');
     expect(text).toContain('| Resolve p50, 1 in flight | 480 µs | 300 µs | 1.60 × | ≤ 1.6 × echo | PASS |');
   });

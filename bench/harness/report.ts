@@ -37,7 +37,7 @@ export function renderSection(section: ResultsSection): string {
     `## ${section.title}`,
     [
       `- Date: ${date}`,
-      `- Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, load average ${machine.loadAverage} at start (shared machine), ${machine.platform}, Node ${machine.node}`,
+      `- Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, load average ${machine.loadAverage} at start and ${machine.loadAverageAtEnd} at end (shared machine), ${machine.platform}, Node ${machine.node}`,
       `- Command: \`${section.command}\``,
     ].join('\n'),
   ];
