@@ -68,6 +68,11 @@ describe('contextFields', () => {
     ]);
   });
 
+  it('puts the name the desktop read from identity before the profile id', () => {
+    const context = contextV1.GetContextResponse.fromPartial({ profile: { profileId: 'prf_1', anonymous: false } });
+    expect(new Map(contextFields(context, now, 'María López')).get('customer')).toBe('María López, prf_1');
+  });
+
   it('says so when nothing is in progress or known', () => {
     const fields = new Map(contextFields(contextV1.GetContextResponse.fromPartial({}), now));
     expect(fields.get('journeys')).toBe('none in progress');

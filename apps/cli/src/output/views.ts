@@ -26,10 +26,16 @@ export interface TableView {
   readonly rows: ReadonlyArray<readonly string[]>;
 }
 
+/** The person's name from the profile's traits (`first_name`, `last_name`), or '' when unknown. */
+export function personName(profile: identityV1.Profile | undefined): string {
+  const traits = (profile?.traits ?? {}) as Record<string, unknown>;
+  return [traits['first_name'], traits['last_name']].filter((v) => typeof v === 'string').join(' ');
+}
+
 /** A profile as an agent desktop shows it: name from traits, identifiers, segments. */
 export function profileFields(profile: identityV1.Profile, now: Date): Fields {
   const traits = (profile.traits ?? {}) as Record<string, unknown>;
-  const name = [traits['first_name'], traits['last_name']].filter((v) => typeof v === 'string').join(' ');
+  const name = personName(profile);
   const company = typeof traits['company'] === 'string' ? traits['company'] : undefined;
   return [
     ['profile', profile.profileId + (profile.anonymous ? ' (anonymous)' : '')],
@@ -48,7 +54,7 @@ function traitSummary(traits: Record<string, unknown>): string | undefined {
 }
 
 /** The context an agent or channel reads: who, what is in progress, what is known, what to do next. */
-export function contextFields(context: contextV1.GetContextResponse, now: Date): Fields {
+export function contextFields(context: contextV1.GetContextResponse, now: Date, name = ''): Fields {
   const profile = context.profile;
   const journeys = context.activeJourneys.map(
     (j) =>
@@ -62,7 +68,7 @@ export function contextFields(context: contextV1.GetContextResponse, now: Date):
     : undefined;
   const action = context.nextBestAction?.action ? `${context.nextBestAction.description || context.nextBestAction.action}` : undefined;
   return [
-    ['customer', profile ? `${profile.profileId}${profile.anonymous ? ' (anonymous)' : ''}` : undefined],
+    ['customer', profile ? `${name ? `${name}, ` : ''}${profile.profileId}${profile.anonymous ? ' (anonymous)' : ''}` : undefined],
     ['segments', profile && profile.segmentIds.length > 0 ? profile.segmentIds.join(', ') : undefined],
     ['assurance', profile ? assuranceWord(profile.bestAssurance) : undefined],
     ['journeys', journeys.join('\n') || 'none in progress'],

@@ -126,7 +126,10 @@ export async function getTask(run: ScenarioRun, taskId: string): Promise<routing
 /** Waits for the offer of `taskId` on the agent's desk and accepts it. */
 export async function takeOffer(run: ScenarioRun, desk: AgentDesk, taskId: string): Promise<{ offer: routingV1.Offer; task: routingV1.Task }> {
   const progress = run.reporter.progress(`waiting for the offer on ${desk.agentId}'s desktop`);
-  const offer = await desk.waitForOffer(taskId, run.options.waitTimeoutMs);
+  const offer = await desk.waitForOffer(taskId, run.options.waitTimeoutMs).catch((error: unknown) => {
+    progress.fail(`no offer reached ${desk.agentId}`);
+    throw error;
+  });
   progress.done(`offer received by ${desk.agentId}`);
   const accepted = await run.platform.routing.acceptOffer(
     routingV1.AcceptOfferRequest.fromPartial({ agentId: desk.agentId, offerId: offer.offerId, taskId, requestId: run.requestId('accept') }),

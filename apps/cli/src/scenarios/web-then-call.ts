@@ -2,7 +2,7 @@ import { contextV1, routingV1 } from '@continuum/contracts';
 import { ScenarioStepError } from '../errors';
 import { assuranceWord, matchWord } from '../output/labels';
 import { arrow, relativeTime } from '../output/render';
-import { candidatesTable, contextFields, explanationFields, journeyFields, profileFields, timelineTable } from '../output/views';
+import { candidatesTable, contextFields, explanationFields, journeyFields, personName, profileFields, timelineTable } from '../output/views';
 import type { ScenarioRun } from './scenario-run';
 import {
   AssuranceLevel,
@@ -266,7 +266,8 @@ export async function playWebThenCall(run: ScenarioRun): Promise<WebThenCallResu
       const { task: assigned } = await takeOffer(run, chosen, submitted.taskId);
       const agentContext = await getContext(run, profile.profileId);
       const agentJourney = agentContext.activeJourneys.find((j) => j.journeyDefinitionId === JOURNEY);
-      r.say('agent', `${assigned.agentId} accepts the call and sees, before saying hello:`, contextFields(agentContext, new Date()));
+      const who = await run.platform.identity.getProfile({ profileId: profile.profileId });
+      r.say('agent', `${assigned.agentId} accepts the call and sees, before saying hello:`, contextFields(agentContext, new Date(), personName(who.profile)));
       const webTouchpoints = agentContext.recentTouchpoints.filter((t) => t.channel === Channel.CHANNEL_WEB);
       r.table('agent', 'recent touchpoints', timelineTable(agentContext.recentTouchpoints, new Date()).header, timelineTable(agentContext.recentTouchpoints, new Date()).rows);
       r.say('customer', 'is not asked again for the order number or the reason: the agent books a courier pickup');
