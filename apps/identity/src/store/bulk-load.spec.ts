@@ -1,13 +1,13 @@
 import { DuplicateKeyError, createEmbeddedStore } from '@continuum/store';
 import { bulkLoadProfiles } from './bulk-load';
-import { COLLECTIONS } from './documents';
+import { COLLECTIONS, type SegmentDocument } from './documents';
 import { IdentityRepository, defineIdentityCollections } from './identity-repository';
 
 describe('bulkLoadProfiles', () => {
   it('stores profiles as Resolve would find them (normalized keys, segments evaluated), and refuses a repeated identifier', async () => {
     const store = createEmbeddedStore();
     await defineIdentityCollections(store);
-    await store.forTenant('acme').collection(COLLECTIONS.segments).insertOne({
+    await store.forTenant('acme').collection<SegmentDocument>(COLLECTIONS.segments).insertOne({
       _id: 'seg-1',
       segmentId: 'vip',
       displayName: 'VIP',
