@@ -1,6 +1,6 @@
 import type { DocumentStore } from '@continuum/store';
 import { CompiledPolicy, defaultPolicy, evaluateSegments, normalizeIdentifier, type Assurance, type IdentifierType, type Traits } from '../domain';
-import { COLLECTIONS, profileToDocument } from './documents';
+import { COLLECTIONS, profileToDocument, segmentFromDocument, type SegmentDocument } from './documents';
 import { defineIdentityCollections } from './identity-repository';
 
 /** One profile to load: raw identifiers (normalized here) and traits. */
@@ -19,13 +19,7 @@ export interface BulkProfile {
 export async function bulkLoadProfiles(store: DocumentStore, tenantId: string, profiles: readonly BulkProfile[], options: { defaultPhoneRegion?: string; now?: Date } = {}): Promise<void> {
   await defineIdentityCollections(store);
   const scope = store.forTenant(tenantId);
-  const segments = (await scope.collection<{ _id: string; tenantId: string; segmentId: string; conditions: never }>(COLLECTIONS.segments).find({})).map((d) => ({
-    id: d.segmentId,
-    displayName: '',
-    conditions: d.conditions,
-    version: 0,
-    updateTime: new Date(0),
-  }));
+  const segments = (await scope.collection<SegmentDocument>(COLLECTIONS.segments).find({})).map(segmentFromDocument);
   const policy = new CompiledPolicy(defaultPolicy(options.defaultPhoneRegion ?? ''));
   const now = options.now ?? new Date();
   const docs = profiles.map((p) =>
