@@ -27,7 +27,8 @@ export const ALL_SCOPES = ['identity', 'context', 'routing'].flatMap((s) => [`${
 /** Variables of the test's own environment that must not leak into the platform's. */
 const SCRUBBED = ['NATS_URL', 'MONGODB_URI', 'AUTH_MODE', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_TRACES_FILE', 'GRPC_PORT', 'ADMIN_PORT', 'SERVICE_NAME'];
 
-function scrubbedEnv(): Record<string, string> {
+/** This process's environment without the variables that would configure the platform from outside the test. */
+export function scrubbedEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !SCRUBBED.includes(key)) env[key] = value;
   return env;
