@@ -36,9 +36,15 @@ export function outgoingMetadata(options: ClientCallOptions, defaultToken: strin
   return metadata;
 }
 
-/** The call's deadline: this call's budget from now, never later than the calling handler's. */
-export function outgoingDeadline(options: ClientCallOptions, defaultMs: number, now = Date.now()): Date {
-  const own = now + (options.deadlineMs ?? defaultMs);
+/**
+ * The call's deadline: this call's budget from now, never later than the calling handler's.
+ * `defaultMs` undefined (a subscription: the response streams for as long as the caller wants)
+ * means no deadline of its own; grpc-js takes Infinity as "none".
+ */
+export function outgoingDeadline(options: ClientCallOptions, defaultMs: number | undefined, now = Date.now()): Date | number {
+  const budget = options.deadlineMs ?? defaultMs;
+  const own = budget === undefined ? Number.POSITIVE_INFINITY : now + budget;
   const inherited = options.ctx?.deadline.getTime() ?? Number.POSITIVE_INFINITY;
-  return new Date(Math.min(own, inherited));
+  const deadline = Math.min(own, inherited);
+  return Number.isFinite(deadline) ? new Date(deadline) : Number.POSITIVE_INFINITY;
 }

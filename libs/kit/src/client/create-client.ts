@@ -103,7 +103,9 @@ export function createClient<D extends Record<string, GeneratedMethod>>(
     });
     const metadata = outgoingMetadata(callOptions, defaultToken());
     propagation.inject(trace.setSpan(context.active(), span), metadata, metadataSetter);
-    const grpcOptions: CallOptions = { deadline: outgoingDeadline(callOptions, options.deadlineMs) };
+    // Subscriptions (streamed responses) get no default deadline: an agent's offer stream stays
+    // open for a shift. An explicit `deadlineMs` or the calling handler's deadline still applies.
+    const grpcOptions: CallOptions = { deadline: outgoingDeadline(callOptions, method.responseStream ? undefined : options.deadlineMs) };
     return { span, metadata, grpcOptions };
   };
 

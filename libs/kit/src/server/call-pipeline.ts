@@ -20,7 +20,7 @@ import { metadataGetter } from '../telemetry/metadata-carrier';
 import { codeName, endRpcSpan, splitMethodPath } from '../telemetry/rpc-attributes';
 import type { Counter, Histogram } from 'prom-client';
 import type { CallTracker } from './call-tracker';
-import { effectiveDeadline, type DeadlinePolicy } from './deadline';
+import { effectiveDeadline, NO_DEADLINE, type DeadlinePolicy } from './deadline';
 import { CallCancelledError, mapError, type MappedStatus } from './error-mapping';
 import type { GrpcServerMetrics } from './grpc-metrics';
 import { readRequests, whenAborted } from './request-stream';
@@ -162,11 +162,13 @@ async function runCall(
 
   const controller = new AbortController();
   const now = Date.now();
-  const deadline = effectiveDeadline(call.getDeadline(), deps.deadlines, now);
-  const timer = setTimeout(
-    () => controller.abort(new DeadlineExceededError('DEADLINE_EXCEEDED', 'deadline exceeded')),
-    Math.max(0, deadline - now),
-  );
+  const subscription = m.type === 'server_stream' || m.type === 'bidi_stream';
+  const deadline = effectiveDeadline(call.getDeadline(), deps.deadlines, now, subscription);
+  // No timer for an open-ended subscription (setTimeout would clamp a huge delay to 1 ms).
+  const timer =
+    deadline >= NO_DEADLINE
+      ? undefined
+      : setTimeout(() => controller.abort(new DeadlineExceededError('DEADLINE_EXCEEDED', 'deadline exceeded')), Math.max(0, deadline - now));
   const onCancelled = (): void => controller.abort(new CallCancelledError());
   call.on('cancelled', onCancelled);
   const untrack = deps.tracker.add(controller);
