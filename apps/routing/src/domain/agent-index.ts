@@ -44,17 +44,31 @@ export class AgentIndex {
    * call it after every change of presence, connection, held tasks or definition (`force`).
    */
   refresh(agent: AgentState, force = false): void {
-    const signature = this.signature(agent);
-    if (!force && signature === agent.indexedSignature) return;
+    // Per channel worked, 2 bits: 0 no room, 1 partial, 2 free. Not routable: -1.
+    const channels = agent.channels;
+    let tiers = 0;
+    if (agent.routable) {
+      for (let i = 0; i < channels.length; i++) {
+        const tier = this.tierOf(agent, channels[i] as ChannelId);
+        tiers |= (tier === undefined ? 0 : tier === 'partial' ? 1 : 2) << (2 * i);
+      }
+    } else {
+      tiers = -1;
+    }
+    if (!force && tiers === agent.indexedTiers && (agent.idleSince === agent.indexedIdleSince || tiers <= 0)) return;
     this.removeAll(agent);
-    agent.indexedSignature = signature;
-    if (signature === '') return;
-    for (const [channel, cap] of agent.def.capacity) {
-      if (cap <= 0) continue;
-      const tier = this.tierOf(agent, channel);
-      if (tier === undefined) continue;
+    agent.indexedTiers = tiers;
+    agent.indexedIdleSince = agent.idleSince;
+    if (tiers === -1) return;
+    const names = agent.skillNames;
+    const levels = agent.skillLevels;
+    for (let i = 0; i < channels.length; i++) {
+      const code = (tiers >> (2 * i)) & 3;
+      if (code === 0) continue;
+      const channel = channels[i] as ChannelId;
+      const tier: keyof Tiers = code === 1 ? 'partial' : 'free';
       const skills = this.skillMap(channel);
-      for (const [skill, level] of agent.def.skills) this.add(agent, skills, skill, level, tier);
+      for (let k = 0; k < names.length; k++) this.add(agent, skills, names[k] as string, levels[k] as number, tier);
       this.add(agent, skills, ANY_SKILL, MAX_LEVEL, tier);
       if (agent.def.teamId !== '') {
         let teams = this.byTeam.get(agent.def.teamId);
@@ -70,21 +84,13 @@ export class AgentIndex {
   removeAll(agent: AgentState): void {
     for (const node of agent.nodes) node.list.remove(node);
     agent.nodes = [];
-    agent.indexedSignature = '';
+    agent.indexedTiers = -1;
+    agent.indexedIdleSince = NaN;
   }
 
   private tierOf(agent: AgentState, channel: ChannelId): keyof Tiers | undefined {
     if (agent.canTake(channel) !== undefined) return undefined;
     return agent.canTake(channel, 1) === undefined ? 'free' : 'partial';
-  }
-
-  private signature(agent: AgentState): string {
-    if (!agent.routable) return '';
-    let s = String(agent.idleSince);
-    for (const [channel, cap] of agent.def.capacity) {
-      if (cap > 0) s += `|${channel}:${this.tierOf(agent, channel) ?? '-'}`;
-    }
-    return s;
   }
 
   private skillMap(channel: ChannelId): Map<string, (Tiers | undefined)[]> {

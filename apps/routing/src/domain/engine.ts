@@ -25,7 +25,7 @@
  * they are that agent's best task, so a steady stream of chats cannot hold them off forever.
  */
 import { ANY_SKILL, AgentIndex, MAX_LEVEL, mergedByIdle } from './agent-index';
-import { AgentState } from './agent-state';
+import { AgentState, type CapacityVerdict } from './agent-state';
 import {
   AgentNotFoundError,
   ChannelMismatchError,
@@ -61,7 +61,7 @@ import {
   ringRequirements,
   segmentTreatment,
 } from './policy';
-import { type Pool, TaskState, WaitingTasks } from './task-state';
+import { type Decision, type Pool, type RouteProfile, TaskState, WaitingTasks } from './task-state';
 import { TimerQueue } from './timer-queue';
 
 export interface EngineOptions {
@@ -92,6 +92,8 @@ interface SearchResult {
 }
 
 const MAX_NOTES = 8;
+const NO_CANDIDATES: readonly CandidateNote[] = [];
+const WAITING_BEHIND = 'waiting behind higher-priority tasks with the same requirements';
 const RUNNERS_UP = 2;
 /** Tasks popped past an excluded head before giving up on a pool for this agent. */
 const EXCLUDED_HEAD_DEPTH = 8;
@@ -111,6 +113,7 @@ export class RoutingEngine {
   private seq = 0;
   private effects: RoutingEffect[] = [];
   private readonly toFill = new Set<AgentState>();
+  private readonly routes = new Map<string, RouteProfile>();
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
@@ -145,6 +148,7 @@ export class RoutingEngine {
     return this.run((now) => {
       const existing = this.queues.get(def.id);
       this.queues.set(def.id, def);
+      this.routes.clear();
       if (!existing) return;
       for (const task of this.tasks.values()) {
         if (task.queue.id !== def.id) continue;
@@ -235,6 +239,7 @@ export class RoutingEngine {
   setPolicy(policy: RoutingPolicy): RoutingEffect[] {
     return this.run((now) => {
       this.policy = policy;
+      this.routes.clear();
       for (const task of this.tasks.values()) {
         if (task.status !== 'waiting') continue;
         this.prepare(task);
@@ -268,12 +273,12 @@ export class RoutingEngine {
     const queue = this.queues.get(sub.queueId);
     if (!queue) throw new QueueNotFoundError(sub.queueId, 'task.queue_id');
     if (this.tasks.has(sub.id)) throw new TaskAlreadyExistsError(sub.id);
-    return this.run((now) => {
-      const task = this.newTask(sub, queue, now);
-      this.tasks.set(task.id, task);
-      this.restage(task, now, true);
-      this.tryOffer(task, now);
-    });
+    const now = this.begin();
+    const task = this.newTask(sub, queue, now);
+    this.tasks.set(task.id, task);
+    this.restage(task, now, true);
+    this.tryOffer(task, now);
+    return this.finish(now);
   }
 
   /** Takes a task back out without any effect (its submission could not be stored). */
@@ -284,8 +289,7 @@ export class RoutingEngine {
       this.waiting.remove(task);
       this.clearReservation(task);
       if (task.agentId !== '') this.releaseAgent(task, false);
-      task.reviewVersion++;
-      task.offerVersion++;
+      this.timers.cancel(task);
       this.tasks.delete(taskId);
     });
   }
@@ -299,7 +303,7 @@ export class RoutingEngine {
     if (!queue || this.tasks.has(view.submission.id)) return false;
     const now = this.clock();
     const task = new TaskState(view.submission, queue, this.seq++);
-    task.trail = [...view.explanation.trail];
+    task.restoreTrail(view.explanation.trail);
     task.offerCount = view.offerCount;
     this.prepare(task);
     this.resolvePreference(task, now, false);
@@ -312,7 +316,16 @@ export class RoutingEngine {
       task.offeredAt = view.offeredAt;
       task.acceptedAt = view.acceptedAt;
       agent?.hold(task.id, task.channel, task.overrideCap);
-      task.explanation = view.explanation;
+      const ex = view.explanation;
+      task.decision = {
+        at: ex.decidedAt,
+        stage: ex.stage,
+        ring: ex.ring,
+        requirements: ex.requirements,
+        candidates: ex.candidates,
+        selectedAgentId: ex.selectedAgentId,
+        summary: ex.summary,
+      };
       return true;
     }
     if (view.status === 'offered') task.note(now, `offer ${view.offerId} to ${view.agentId} void after a restart: waiting again`);
@@ -326,13 +339,13 @@ export class RoutingEngine {
   accept(taskId: string, agentId: string, offerId: string): RoutingEffect[] {
     const task = this.requireTask(taskId);
     this.requireOpenOffer(task, agentId, offerId);
-    return this.run((now) => {
-      task.status = 'assigned';
-      task.acceptedAt = now;
-      task.offerVersion++;
-      task.note(now, `accepted by ${agentId}`);
-      this.effects.push({ kind: 'accepted', task: this.viewOf(task), agentId, offerId: task.offerId });
-    });
+    const now = this.begin();
+    task.status = 'assigned';
+    task.acceptedAt = now;
+    this.timers.cancel(task);
+    task.note(now, 'accepted');
+    this.effects.push({ kind: 'accepted', task: this.viewOf(task), agentId, offerId: task.offerId });
+    return this.finish(now);
   }
 
   reject(taskId: string, agentId: string, offerId: string, reason: string): RoutingEffect[] {
@@ -342,7 +355,7 @@ export class RoutingEngine {
       const offer = task.offerId;
       task.note(now, `rejected by ${agentId}${reason ? ` (${reason})` : ''}`);
       this.releaseAgent(task, true);
-      task.excluded.set(agentId, now + this.policy.rejectCooldownMs);
+      task.exclude(agentId, now + this.policy.rejectCooldownMs);
       this.backToWaiting(task);
       this.effects.push({ kind: 'rejected', task: this.viewOf(task), agentId, offerId: offer, reason });
       this.restage(task, now, true);
@@ -354,16 +367,16 @@ export class RoutingEngine {
     const task = this.requireTask(taskId);
     if (task.status !== 'assigned') throw new TaskStatusError(taskId, task.status, 'complete');
     if (task.agentId !== agentId) throw new OfferNotOpenError(taskId, agentId);
-    return this.run((now) => {
-      this.releaseAgent(task, true);
-      task.status = 'completed';
-      task.endedAt = now;
-      task.outcome = outcome;
-      task.wrapUpCode = wrapUpCode;
-      task.note(now, `completed by ${agentId} (${outcome})`);
-      this.tasks.delete(task.id);
-      this.effects.push({ kind: 'completed', task: this.viewOf(task), agentId });
-    });
+    const now = this.begin();
+    this.releaseAgent(task, true);
+    task.status = 'completed';
+    task.endedAt = now;
+    task.outcome = outcome;
+    task.wrapUpCode = wrapUpCode;
+    task.note(now, outcome === 'resolved' ? 'completed (resolved)' : 'completed (unresolved)');
+    this.tasks.delete(task.id);
+    this.effects.push({ kind: 'completed', task: this.viewOf(task), agentId });
+    return this.finish(now);
   }
 
   /** The customer gave up. */
@@ -376,8 +389,7 @@ export class RoutingEngine {
       this.waiting.remove(task);
       this.clearReservation(task);
       if (offeredAgentId !== '') this.releaseAgent(task, false);
-      task.reviewVersion++;
-      task.offerVersion++;
+      this.timers.cancel(task);
       task.status = 'abandoned';
       task.endedAt = now;
       task.note(now, offeredAgentId ? `abandoned while offered to ${offeredAgentId}` : 'abandoned while waiting');
@@ -388,30 +400,24 @@ export class RoutingEngine {
 
   /** When `tick()` has work next (undefined: nothing scheduled). */
   nextDueAt(): number | undefined {
-    for (;;) {
-      const top = this.timers.peek();
-      if (top === undefined) return undefined;
-      if (this.isLive(top)) return top.at;
-      this.timers.pop();
-    }
+    return this.timers.peek()?.dueAt;
   }
 
   /** Opens rings, falls back stages, times out offers, lifts expired exclusions: everything due now. */
   tick(): RoutingEffect[] {
-    return this.run((now) => {
-      for (;;) {
-        const top = this.timers.peek();
-        if (top === undefined || top.at > now) return;
-        this.timers.pop();
-        if (!this.isLive(top)) continue;
-        const task = top.target;
-        if (top.kind === 'offer') this.timeOut(task, now);
-        else {
-          this.restage(task, now, false);
-          this.tryOffer(task, now);
-        }
+    const now = this.begin();
+    for (;;) {
+      const task = this.timers.peek();
+      if (task === undefined || task.dueAt > now) break;
+      this.timers.cancel(task);
+      if (task.dueKind === 'offer') {
+        if (task.status === 'offered') this.timeOut(task, now);
+      } else if (task.status === 'waiting') {
+        this.restage(task, now, false);
+        this.tryOffer(task, now);
       }
-    });
+    }
+    return this.finish(now);
   }
 
   /** What would happen to this task now, and why; changes nothing. */
@@ -422,8 +428,8 @@ export class RoutingEngine {
     const task = this.newTask(sub, queue, now);
     this.computeStage(task, now);
     const found = this.search(task, now);
-    const explanation = this.explain(task, now, found.candidates, found.agent?.id ?? '', `dry run: ${found.summary}`);
-    return { agentId: found.agent?.id ?? '', explanation };
+    const decision = this.decide(task, now, found.candidates, found.agent?.id ?? '', `dry run: ${found.summary}`);
+    return { agentId: found.agent?.id ?? '', explanation: this.explanationOf(task, decision, now) };
   }
 
   /** Sizes, for metrics and benchmarks. */
@@ -441,13 +447,24 @@ export class RoutingEngine {
 
   /** Runs one operation, then lets every agent whose room changed look for work; returns what happened. */
   private run(body: (now: number) => void): RoutingEffect[] {
-    this.effects = [];
-    const now = this.clock();
+    const now = this.begin();
     body(now);
+    return this.finish(now);
+  }
+
+  private begin(): number {
+    this.effects = [];
+    return this.clock();
+  }
+
+  /** Lets every agent whose room changed look for work, re-indexes it, and hands over the effects. */
+  private finish(now: number): RoutingEffect[] {
     while (this.toFill.size > 0) {
       const agent = this.toFill.values().next().value as AgentState;
       this.toFill.delete(agent);
-      if (this.agents.get(agent.id) === agent) this.fill(agent, now);
+      if (this.agents.get(agent.id) !== agent) continue;
+      this.fill(agent, now);
+      this.index.refresh(agent);
     }
     const out = this.effects;
     this.effects = [];
@@ -464,47 +481,63 @@ export class RoutingEngine {
 
   /** Everything derived from the submission, the queue and the policy. */
   private prepare(task: TaskState): void {
-    task.baseRequirements = mergeRequirements(task.queue.requiredSkills, task.sub.requiredSkills);
     task.treatment = segmentTreatment(this.policy, task.sub.segmentIds, task.channel);
+    task.route = this.routeOf(task);
     task.base = basePriority(task.queue, task.sub.priorityHint, task.treatment.priorityBoost);
     const w = this.policy.agingPointsPerPatience / task.queue.patienceMs;
     task.staticKey = task.base - w * (task.sub.submittedAt - this.epoch);
     if (task.preferredAgentId !== '' || task.teamId !== '') this.setWindows(task);
   }
 
+  private routeOf(task: TaskState): RouteProfile {
+    const own = task.sub.requiredSkills.length === 0 ? '' : requirementSignature(task.sub.requiredSkills);
+    const key = `${task.queue.id}\u0000${task.treatment.firstRingMinProficiency}\u0000${task.treatment.overrideCap}\u0000${own}`;
+    let route = this.routes.get(key);
+    if (route === undefined) {
+      const base = mergeRequirements(task.queue.requiredSkills, task.sub.requiredSkills);
+      const rings = [];
+      for (let ring = 0; ring <= this.policy.rings.length; ring++) {
+        const requirements = ringRequirements(base, this.policy.rings, ring, task.treatment.firstRingMinProficiency);
+        rings.push({ requirements, sig: requirementSignature(requirements), note: `ring ${ring} opened: requires ${describe(requirements)}`, pool: undefined });
+      }
+      route = { base, baseSig: requirementSignature(base), rings };
+      this.routes.set(key, route);
+    }
+    return route;
+  }
+
   /** Case owner, then requested agent, then last agent; unknown or OFFLINE ones are skipped. */
   private resolvePreference(task: TaskState, now: number, noting: boolean): void {
-    const options: [PreferenceKind, string][] = [
-      ['case_owner', task.sub.caseOwnerAgentId],
-      ['requested', task.sub.requestedAgentId],
-      ['last_agent', task.sub.lastAgentId],
-    ];
-    let team = task.sub.caseTeamId;
-    for (const [kind, id] of options) {
-      if (id === '') continue;
-      const agent = this.agents.get(id);
-      const label = kind.replace('_', ' ');
-      if (!agent) {
-        if (noting) task.note(now, `${label} ${id} is not a routing agent: skipped`);
-        continue;
+    const sub = task.sub;
+    task.teamId = sub.caseTeamId;
+    // Case owner, then the agent the submitter asked for, then the last agent.
+    if (sub.caseOwnerAgentId !== '' || sub.requestedAgentId !== '' || sub.lastAgentId !== '') {
+      if (!this.tryPreferred(task, 'case_owner', sub.caseOwnerAgentId, now, noting)) {
+        if (!this.tryPreferred(task, 'requested', sub.requestedAgentId, now, noting)) this.tryPreferred(task, 'last_agent', sub.lastAgentId, now, noting);
       }
-      if (team === '') team = agent.def.teamId;
-      if (agent.presence === 'offline') {
-        if (noting) task.note(now, `${label} ${id} is offline: skipped`);
-        continue;
-      }
-      task.preferredAgentId = id;
-      task.preference = kind;
-      break;
     }
-    task.teamId = team;
     this.setWindows(task);
     if (noting && task.preferredAgentId !== '' && this.policy.preferredAgentWindowMs > 0) {
-      task.note(
-        now,
-        `${task.preference?.replace('_', ' ')} ${task.preferredAgentId} tried alone for ${this.policy.preferredAgentWindowMs / 1000} s`,
-      );
+      task.note(now, `${labelOf(task.preference)} ${task.preferredAgentId} tried alone for ${this.policy.preferredAgentWindowMs / 1000} s`);
     }
+  }
+
+  /** Makes `id` the preferred agent unless it is unknown or offline; the first known one gives the team. */
+  private tryPreferred(task: TaskState, kind: PreferenceKind, id: string, now: number, noting: boolean): boolean {
+    if (id === '') return false;
+    const agent = this.agents.get(id);
+    if (!agent) {
+      if (noting) task.note(now, `${labelOf(kind)} ${id} is not a routing agent: skipped`);
+      return false;
+    }
+    if (task.teamId === '') task.teamId = agent.def.teamId;
+    if (agent.presence === 'offline') {
+      if (noting) task.note(now, `${labelOf(kind)} ${id} is offline: skipped`);
+      return false;
+    }
+    task.preferredAgentId = id;
+    task.preference = kind;
+    return true;
   }
 
   private setWindows(task: TaskState): void {
@@ -520,80 +553,109 @@ export class RoutingEngine {
       task.stage = 'preferred';
       task.ring = 0;
       task.requirements = [];
+      task.reqSig = '';
       task.stageUntil = start + task.preferredEndsMs;
     } else if (waited < task.teamEndsMs) {
       task.stage = 'team';
       task.ring = 0;
-      task.requirements = task.baseRequirements;
+      task.requirements = task.route.base;
+      task.reqSig = task.route.baseSig;
       task.stageUntil = start + task.teamEndsMs;
     } else {
       const { ring, nextAfterMs } = ringAt(this.policy.rings, waited - task.teamEndsMs);
+      const step = task.route.rings[ring] ?? task.route.rings[task.route.rings.length - 1];
       task.stage = 'queue';
       task.ring = ring;
-      task.requirements = ringRequirements(task.baseRequirements, this.policy.rings, ring, task.treatment.firstRingMinProficiency);
+      task.requirements = step?.requirements ?? task.route.base;
+      task.reqSig = step?.sig ?? task.route.baseSig;
       task.stageUntil = nextAfterMs === undefined ? undefined : start + task.teamEndsMs + nextAfterMs;
     }
   }
 
   /** Moves a waiting task to the structure of its current stage and schedules its next review. */
   private restage(task: TaskState, now: number, force: boolean): void {
-    const before = `${task.stage}/${task.ring}/${requirementSignature(task.requirements)}`;
+    const stage = task.stage;
+    const ring = task.ring;
+    const sig = task.reqSig;
     const wasListed = task.pool !== undefined || task.preferredListed;
     this.computeStage(task, now);
-    const after = `${task.stage}/${task.ring}/${requirementSignature(task.requirements)}`;
-    if (before !== after && wasListed) this.noteStageChange(task, now, before);
-    if (force || before !== after || !wasListed) {
+    const changed = stage !== task.stage || ring !== task.ring || sig !== task.reqSig;
+    if (changed && wasListed) this.noteStageChange(task, now, stage);
+    if (force || changed || !wasListed) {
       this.waiting.remove(task);
-      this.waiting.add(task, this.poolKey(task));
+      this.waiting.add(task, this.poolOf(task));
     }
     this.scheduleReview(task, now);
   }
 
-  private noteStageChange(task: TaskState, now: number, before: string): void {
-    const prev = before.split('/')[0];
+  private noteStageChange(task: TaskState, now: number, prev: string): void {
     if (prev === 'preferred' && task.stage !== 'preferred') {
       const next = task.stage === 'team' ? `trying team ${task.teamId}` : 'trying the whole queue';
-      task.note(now, `preferred window ended: ${task.preference?.replace('_', ' ')} ${task.preferredAgentId} not reached; ${next}`);
+      task.note(now, `preferred window ended: ${labelOf(task.preference)} ${task.preferredAgentId} not reached; ${next}`);
     } else if (prev === 'team' && task.stage === 'queue') {
       task.note(now, `team window ended: team ${task.teamId} did not take it; trying the whole queue`);
     } else if (task.stage === 'queue') {
-      task.note(now, `ring ${task.ring} opened: requires ${describe(task.requirements)}`);
+      task.note(now, task.route.rings[task.ring]?.note ?? `ring ${task.ring} opened`);
     }
   }
 
-  private poolKey(task: TaskState): string {
-    const team = task.stage === 'team' ? task.teamId : '';
-    return `${task.stage}|${team}|${task.queue.id}|${task.overrideCap}|${requirementSignature(task.requirements)}`;
+  /** The pool of a waiting task's stage (undefined in the preferred stage). Queue-stage pools are kept on the route. */
+  private poolOf(task: TaskState): Pool | undefined {
+    if (task.stage === 'preferred') return undefined;
+    if (task.stage === 'team') {
+      const key = `team|${task.teamId}|${task.queue.id}|${task.overrideCap}|${task.reqSig}`;
+      return this.waiting.poolFor(key, task);
+    }
+    const ring = task.route.rings[task.ring];
+    if (ring === undefined) throw new Error(`no ring ${task.ring} on the route of ${task.id}`);
+    ring.pool ??= this.waiting.poolFor(`queue||${task.queue.id}|${task.overrideCap}|${task.reqSig}`, task);
+    return ring.pool;
   }
 
   private scheduleReview(task: TaskState, now: number): void {
     let at = task.stageUntil;
-    for (const [agentId, until] of task.excluded) {
-      if (until <= now) task.excluded.delete(agentId);
-      else if (at === undefined || until < at) at = until;
+    if (task.excluded !== undefined) {
+      for (const [agentId, until] of task.excluded) {
+        if (until <= now) task.excluded.delete(agentId);
+        else if (at === undefined || until < at) at = until;
+      }
     }
-    task.reviewVersion++;
-    if (at !== undefined) this.timers.add({ at, target: task, kind: 'review', version: task.reviewVersion });
-  }
-
-  private isLive(entry: { target: TaskState; kind: 'review' | 'offer'; version: number }): boolean {
-    const t = entry.target;
-    if (this.tasks.get(t.id) !== t) return false;
-    return entry.kind === 'offer'
-      ? t.status === 'offered' && t.offerVersion === entry.version
-      : t.status === 'waiting' && t.reviewVersion === entry.version;
+    if (at === undefined) this.timers.cancel(task);
+    else this.timers.schedule(task, at, 'review');
   }
 
   /** Task looks for an agent; offers when one is found. */
   private tryOffer(task: TaskState, now: number): void {
     if (task.status !== 'waiting') return;
+    const head = task.pool?.heap.peek();
+    if (head !== undefined && head !== task && !head.hasExclusions(now)) {
+      // Same pool, same eligibility: had an agent with room qualified, the head would have had it.
+      // So no search (this keeps ring openings of a large backlog cheap); GetTask explains in full.
+      task.decision = undefined;
+      return;
+    }
     const found = this.search(task, now);
-    const selected = found.agent?.id ?? '';
-    task.explanation = this.explain(task, now, found.candidates, selected, found.summary);
-    if (found.agent) this.offer(task, found.agent, now, task.explanation);
+    task.decision = this.decide(task, now, found.candidates, found.agent?.id ?? '', found.summary);
+    if (found.agent) this.offer(task, found.agent, now, task.decision);
   }
 
-  private offer(task: TaskState, agent: AgentState, now: number, explanation: Explanation): void {
+  /**
+   * The task as of now. For a waiting task the search is run again (reading only), so that a
+   * supervisor sees today's candidates and why each was passed over.
+   */
+  explainNow(taskId: string): TaskView | undefined {
+    const task = this.tasks.get(taskId);
+    if (!task) return undefined;
+    if (task.status !== 'waiting') return this.viewOf(task);
+    const now = this.clock();
+    const found = this.search(task, now);
+    const ahead = task.pool ? countAhead(task) : 0;
+    const queued = ahead > 0 ? ` (${ahead} higher-priority tasks with the same requirements wait ahead of it)` : '';
+    const summary = found.agent ? `${found.summary} at the next decision${queued}` : `${found.summary}${queued}`;
+    return this.viewOf(task, this.decide(task, now, found.candidates, '', summary));
+  }
+
+  private offer(task: TaskState, agent: AgentState, now: number, decision: Decision): void {
     this.waiting.remove(task);
     if (task.reservedBy !== undefined && task.reservedBy !== agent.id) this.clearReservation(task);
     if (agent.drainingFor === task.id) agent.drainingFor = undefined;
@@ -604,14 +666,12 @@ export class RoutingEngine {
     task.offerId = `${task.id}-o${task.offerCount}`;
     task.offeredAt = now;
     task.offerExpiresAt = now + this.offerTimeoutMs;
-    task.reviewVersion++;
-    task.offerVersion++;
     agent.hold(task.id, task.channel, task.overrideCap);
     agent.idleSince = now;
     this.index.refresh(agent);
-    this.timers.add({ at: task.offerExpiresAt, target: task, kind: 'offer', version: task.offerVersion });
-    task.note(now, `offered to ${agent.id} (${task.stage} stage${task.stage === 'queue' ? `, ring ${task.ring}` : ''})`);
-    task.explanation = { ...explanation, trail: [...task.trail], nextReviewAt: undefined };
+    this.timers.schedule(task, task.offerExpiresAt, 'offer');
+    task.note(now, `offered to ${agent.id}`);
+    task.decision = decision;
     this.effects.push({ kind: 'offered', task: this.viewOf(task), agentId: agent.id, offerId: task.offerId });
   }
 
@@ -621,7 +681,7 @@ export class RoutingEngine {
     const openMs = now - (task.offeredAt ?? now);
     task.note(now, `offer to ${agentId} timed out after ${(openMs / 1000).toFixed(1)} s; ${agentId} set away`);
     this.releaseAgent(task, false);
-    task.excluded.set(agentId, now + this.policy.rejectCooldownMs);
+    task.exclude(agentId, now + this.policy.rejectCooldownMs);
     this.backToWaiting(task);
     this.effects.push({ kind: 'timed_out', task: this.viewOf(task), agentId, offerId, openMs });
     const agent = this.agents.get(agentId);
@@ -642,7 +702,7 @@ export class RoutingEngine {
     task.offerId = '';
     task.offeredAt = undefined;
     task.offerExpiresAt = undefined;
-    task.offerVersion++;
+    this.timers.cancel(task);
   }
 
   /** Frees the agent's capacity held by the task; `idleAgain` resets its idle clock (it is free by its own doing). */
@@ -651,7 +711,9 @@ export class RoutingEngine {
     if (!agent) return;
     agent.release(task.id);
     if (idleAgain) agent.idleSince = this.clock();
-    this.index.refresh(agent);
+    // Re-indexed after it has looked for work (end of run): an agent that frees a slot usually
+    // fills it at once, and the index would have moved it twice for nothing. Until then it is
+    // only missing from searches, and its own look for work covers every task submitted meanwhile.
     this.toFill.add(agent);
   }
 
@@ -720,69 +782,98 @@ export class RoutingEngine {
       idleSince: agent.idleSince,
     };
     const summary = `offered to ${agent.id} when it had room (${task.stage} stage${task.stage === 'queue' ? `, ring ${task.ring}` : ''})`;
-    this.offer(task, agent, now, this.explain(task, now, [note], agent.id, summary));
+    this.offer(task, agent, now, this.decide(task, now, [note], agent.id, summary));
   }
 
+  /**
+   * The agent's best waiting task: the preferred-stage tasks naming it, the heads of its team's
+   * pools and of the queue pools of its channels and skills. `fits: false` means the best one
+   * needs the agent's whole real-time budget and outranks everything that fits: it should drain.
+   */
   private bestTaskFor(agent: AgentState, now: number): { task: TaskState; fits: boolean } | undefined {
-    let fit: TaskState | undefined;
-    let fitPriority = -Infinity;
-    let blocked: TaskState | undefined;
-    let blockedPriority = -Infinity;
-    const consider = (task: TaskState): void => {
-      const p = this.effective(task, now);
-      const verdict = agent.canTake(task.channel, task.overrideCap);
-      if (verdict === undefined) {
-        if (fit === undefined || outranks(task, p, fit, fitPriority)) {
-          fit = task;
-          fitPriority = p;
-        }
-      } else if (
-        verdict !== 'CHANNEL_NOT_WORKED' &&
-        task.reservedBy === undefined &&
-        agent.needsWholeBudget(task.channel, task.overrideCap) &&
-        (blocked === undefined || outranks(task, p, blocked, blockedPriority))
-      ) {
-        blocked = task;
-        blockedPriority = p;
-      }
-    };
+    const load = agent.realTimeLoad();
+    // Draining only means something for an agent with some real-time work and some room left.
+    const pick = this.pick;
+    pick.agent = agent;
+    pick.now = now;
+    pick.canDrain = load > 0 && load < 1 - 1e-9;
+    pick.fit = undefined;
+    pick.fitPriority = -Infinity;
+    pick.blocked = undefined;
+    pick.blockedPriority = -Infinity;
 
     const preferred = this.waiting.preferred.get(agent.id);
-    if (preferred) for (const task of preferred) if (!task.isExcluded(agent.id, now)) consider(task);
-
-    if (agent.def.teamId !== '') {
-      const pools = this.waiting.teamPools.get(agent.def.teamId);
-      if (pools) for (const pool of pools) this.considerPool(pool, agent, now, consider);
-    }
-    for (const [channel, cap] of agent.def.capacity) {
-      if (cap <= 0) continue;
-      const bySkill = this.waiting.queuePools.get(channel);
-      if (!bySkill) continue;
-      const any = bySkill.get(ANY_SKILL);
-      if (any) for (const pool of any) this.considerPool(pool, agent, now, consider);
-      for (const skill of agent.def.skills.keys()) {
-        const pools = bySkill.get(skill);
-        if (pools) for (const pool of pools) this.considerPool(pool, agent, now, consider);
+    if (preferred) {
+      for (const task of preferred) {
+        if (!task.isExcluded(agent.id, now)) this.consider(task, agent.canTake(task.channel, task.overrideCap));
       }
     }
-    const bestFit = fit as TaskState | undefined;
-    const bestBlocked = blocked as TaskState | undefined;
-    // Draining only means something for an agent with some real-time work and some room left.
-    const load = agent.realTimeLoad();
-    const canDrain = load > 0 && load < 1 - 1e-9;
-    if (canDrain && bestBlocked && (!bestFit || outranks(bestBlocked, blockedPriority, bestFit, fitPriority))) {
-      return { task: bestBlocked, fits: false };
+    if (agent.def.teamId !== '') {
+      const pools = this.waiting.teamPools.get(agent.def.teamId);
+      if (pools) for (const pool of pools) this.considerPool(pool, agent.canTake(pool.channel, pool.overrideCap));
     }
-    return bestFit ? { task: bestFit, fits: true } : undefined;
+    for (const channel of agent.channels) {
+      const bySkill = this.waiting.queuePools.get(channel);
+      if (!bySkill) continue;
+      const shared = agent.canTake(channel);
+      // No room for an ordinary task means no room for an exclusive one either; skip unless draining is possible.
+      if (shared !== undefined && !pick.canDrain) continue;
+      const exclusive = agent.canTake(channel, 1);
+      const any = bySkill.get(ANY_SKILL);
+      if (any) for (const pool of any) this.considerPool(pool, verdictFor(agent, pool, shared, exclusive));
+      for (const skill of agent.skillNames) {
+        const pools = bySkill.get(skill);
+        if (pools) for (const pool of pools) this.considerPool(pool, verdictFor(agent, pool, shared, exclusive));
+      }
+    }
+    const { fit, blocked } = pick;
+    pick.agent = undefined;
+    if (blocked && (!fit || outranks(blocked, pick.blockedPriority, fit, pick.fitPriority))) return { task: blocked, fits: false };
+    return fit ? { task: fit, fits: true } : undefined;
   }
 
-  private considerPool(pool: Pool, agent: AgentState, now: number, consider: (task: TaskState) => void): void {
-    if ((agent.def.capacity.get(pool.channel) ?? 0) <= 0) return;
+  /** State of the current bestTaskFor call (kept on the engine: no allocation per decision). */
+  private readonly pick: {
+    agent: AgentState | undefined;
+    now: number;
+    canDrain: boolean;
+    fit: TaskState | undefined;
+    fitPriority: number;
+    blocked: TaskState | undefined;
+    blockedPriority: number;
+  } = { agent: undefined, now: 0, canDrain: false, fit: undefined, fitPriority: -Infinity, blocked: undefined, blockedPriority: -Infinity };
+
+  private consider(task: TaskState, verdict: CapacityVerdict): void {
+    const pick = this.pick;
+    const agent = pick.agent as AgentState;
+    const p = this.effective(task, pick.now);
+    if (verdict === undefined) {
+      if (pick.fit === undefined || outranks(task, p, pick.fit, pick.fitPriority)) {
+        pick.fit = task;
+        pick.fitPriority = p;
+      }
+    } else if (
+      pick.canDrain &&
+      verdict !== 'CHANNEL_NOT_WORKED' &&
+      task.reservedBy === undefined &&
+      agent.needsWholeBudget(task.channel, task.overrideCap) &&
+      (pick.blocked === undefined || outranks(task, p, pick.blocked, pick.blockedPriority))
+    ) {
+      pick.blocked = task;
+      pick.blockedPriority = p;
+    }
+  }
+
+  private considerPool(pool: Pool, verdict: CapacityVerdict): void {
+    if (verdict === 'CHANNEL_NOT_WORKED') return;
+    if (verdict !== undefined && !this.pick.canDrain) return;
+    const agent = this.pick.agent as AgentState;
+    const now = this.pick.now;
     for (const r of pool.requirements) if (agent.proficiency(r.skill) < r.minProficiency) return;
     const head = pool.heap.peek();
     if (!head) return;
     if (!head.isExcluded(agent.id, now)) {
-      consider(head);
+      this.consider(head, verdict);
       return;
     }
     // Rare: the agent declined the head recently. Look a little deeper, then put everything back.
@@ -797,8 +888,8 @@ export class RoutingEngine {
         break;
       }
     }
-    for (const t of popped) pool.heap.push(t);
-    if (found) consider(found);
+    for (const t of popped) pool.heap.set(t, t.staticKey);
+    if (found) this.consider(found, verdict);
   }
 
   private effective(task: TaskState, now: number): number {
@@ -831,7 +922,7 @@ export class RoutingEngine {
 
   private searchPreferred(task: TaskState, now: number): SearchResult {
     const id = task.preferredAgentId;
-    const label = `${task.preference?.replace('_', ' ')} ${id}`;
+    const label = `${labelOf(task.preference)} ${id}`;
     const agent = this.agents.get(id);
     const reject = (reason: string, detail: string): SearchResult => ({
       agent: undefined,
@@ -927,22 +1018,27 @@ export class RoutingEngine {
 
   // ---------------------------------------------------------------- internals: views and explanations
 
-  private explain(task: TaskState, now: number, candidates: CandidateNote[], selected: string, summary: string): Explanation {
+  private decide(task: TaskState, now: number, candidates: readonly CandidateNote[], selectedAgentId: string, summary: string): Decision {
+    return { at: now, stage: task.stage, ring: task.ring, requirements: task.requirements, candidates, selectedAgentId, summary };
+  }
+
+  private explanationOf(task: TaskState, decision: Decision | undefined, now: number): Explanation {
+    const d = decision ?? this.decide(task, now, NO_CANDIDATES, '', WAITING_BEHIND);
     return {
-      decidedAt: now,
-      stage: task.stage,
+      decidedAt: d.at,
+      stage: d.stage,
       preferredAgentId: task.preferredAgentId,
       preference: task.preference,
       teamId: task.teamId,
-      ring: task.ring,
-      requirements: task.requirements,
-      priority: this.breakdown(task, now),
+      ring: d.ring,
+      requirements: d.requirements,
+      priority: this.breakdown(task, task.status === 'waiting' ? now : d.at),
       contextAvailable: task.sub.contextAvailable,
-      candidates,
-      selectedAgentId: selected,
-      summary,
-      trail: [...task.trail],
-      nextReviewAt: selected === '' ? this.nextReviewOf(task, now) : undefined,
+      candidates: d.candidates,
+      selectedAgentId: d.selectedAgentId,
+      summary: d.summary,
+      trail: task.trailLines(),
+      nextReviewAt: task.status === 'waiting' ? this.nextReviewOf(task, now) : undefined,
       policyVersion: this.policy.version,
       segmentIds: task.treatment.appliedSegmentIds,
     };
@@ -950,7 +1046,9 @@ export class RoutingEngine {
 
   private nextReviewOf(task: TaskState, now: number): number | undefined {
     let at = task.stageUntil;
-    for (const until of task.excluded.values()) if (until > now && (at === undefined || until < at)) at = until;
+    if (task.excluded !== undefined) {
+      for (const until of task.excluded.values()) if (until > now && (at === undefined || until < at)) at = until;
+    }
     return at;
   }
 
@@ -965,26 +1063,8 @@ export class RoutingEngine {
     };
   }
 
-  private viewOf(t: TaskState): TaskView {
-    return {
-      submission: t.sub,
-      channel: t.channel,
-      status: t.status,
-      agentId: t.agentId,
-      offerId: t.offerId,
-      offerCount: t.offerCount,
-      offeredAt: t.offeredAt,
-      offerExpiresAt: t.offerExpiresAt,
-      acceptedAt: t.acceptedAt,
-      endedAt: t.endedAt,
-      outcome: t.outcome,
-      wrapUpCode: t.wrapUpCode,
-      basePriority: t.base,
-      preferredAgentId: t.preferredAgentId,
-      preference: t.preference,
-      // The trail goes on after the last decision (stage changes, draining): always show it whole.
-      explanation: { ...t.explanation, trail: [...t.trail] },
-    };
+  private viewOf(t: TaskState, decision: Decision | undefined = t.decision): TaskView {
+    return new LazyTaskView(t, decision, this.clock(), (task, d, now) => this.explanationOf(task, d, now));
   }
 
   private requireTask(id: string): TaskState {
@@ -1011,6 +1091,76 @@ export function checkChannel(queue: QueueDefinition, channel: ChannelId | undefi
   if (channel !== undefined && channel !== queue.channel) throw new ChannelMismatchError(field, queue.channel);
 }
 
+/**
+ * A task as of one moment. The explanation (trail formatted, priority computed) is built only
+ * when read: most effects are persisted from the plain fields, and the engine's hot path stays
+ * free of formatting.
+ */
+class LazyTaskView implements TaskView {
+  readonly submission: TaskSubmission;
+  readonly channel: ChannelId;
+  readonly status: TaskView['status'];
+  readonly agentId: string;
+  readonly offerId: string;
+  readonly offerCount: number;
+  readonly offeredAt: number | undefined;
+  readonly offerExpiresAt: number | undefined;
+  readonly acceptedAt: number | undefined;
+  readonly endedAt: number | undefined;
+  readonly outcome: TaskOutcome | undefined;
+  readonly wrapUpCode: string;
+  readonly basePriority: number;
+  readonly preferredAgentId: string;
+  readonly preference: PreferenceKind | undefined;
+  private built: Explanation | undefined;
+
+  constructor(
+    private readonly task: TaskState,
+    private readonly decision: Decision | undefined,
+    private readonly at: number,
+    private readonly build: (task: TaskState, d: Decision | undefined, now: number) => Explanation,
+  ) {
+    this.submission = task.sub;
+    this.channel = task.channel;
+    this.status = task.status;
+    this.agentId = task.agentId;
+    this.offerId = task.offerId;
+    this.offerCount = task.offerCount;
+    this.offeredAt = task.offeredAt;
+    this.offerExpiresAt = task.offerExpiresAt;
+    this.acceptedAt = task.acceptedAt;
+    this.endedAt = task.endedAt;
+    this.outcome = task.outcome;
+    this.wrapUpCode = task.wrapUpCode;
+    this.basePriority = task.base;
+    this.preferredAgentId = task.preferredAgentId;
+    this.preference = task.preference;
+  }
+
+  get explanation(): Explanation {
+    // Built on first read. The trail is the task's as of that read (it only grows).
+    return (this.built ??= this.build(this.task, this.decision, this.at));
+  }
+}
+
+/** The capacity verdict for a pool's tasks, from the two computed per channel (override none or 1). */
+function verdictFor(agent: AgentState, pool: Pool, shared: CapacityVerdict, exclusive: CapacityVerdict): CapacityVerdict {
+  if (pool.overrideCap === Infinity) return shared;
+  if (pool.overrideCap === 1) return exclusive;
+  return agent.canTake(pool.channel, pool.overrideCap);
+}
+
+/** How many tasks of the task's pool come before it (for explanations only: walks the pool). */
+function countAhead(task: TaskState): number {
+  let n = 0;
+  for (const other of task.pool?.heap.values() ?? []) if (other !== task && other.staticKey > task.staticKey) n++;
+  return n;
+}
+
+function labelOf(kind: PreferenceKind | undefined): string {
+  return kind === 'case_owner' ? 'case owner' : kind === 'last_agent' ? 'last agent' : kind === 'requested' ? 'requested agent' : 'preferred agent';
+}
+
 function outranks(a: TaskState, pa: number, b: TaskState, pb: number): boolean {
   return pa > pb || (pa === pb && (a.sub.submittedAt < b.sub.submittedAt || (a.sub.submittedAt === b.sub.submittedAt && a.seq < b.seq)));
 }
@@ -1035,7 +1185,7 @@ function ranked(agents: readonly AgentState[], skill: string | undefined): Candi
         ? 'the only eligible agent found'
         : byProficiency
           ? `proficiency ${prof(winner)} beats ${prof(first)}`
-          : `same proficiency; idle longest (since ${new Date(winner.idleSince).toISOString()})`,
+          : 'same proficiency; idle longest',
       skill,
     ),
   ];

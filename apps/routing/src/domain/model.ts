@@ -18,6 +18,10 @@ export type ChannelId =
   | 'store'
   | 'video';
 
+/** Every channel, in a fixed order (per-channel counts are kept in arrays indexed by it). */
+export const CHANNELS: readonly ChannelId[] = ['web', 'mobile_app', 'ivr', 'voice', 'chat', 'email', 'sms', 'social', 'messaging', 'store', 'video'];
+export const CHANNEL_INDEX: Readonly<Record<ChannelId, number>> = Object.fromEntries(CHANNELS.map((c, i) => [c, i])) as Record<ChannelId, number>;
+
 /**
  * Channels where the customer is there right now. They share one budget per agent (a call
  * excludes chats); the others are asynchronous and fill the gaps (see capacity.ts).

@@ -9,11 +9,10 @@
  * override) is a heap on the time-invariant key `base - W * submittedAt / patience`. Only the
  * heads of the pools an agent qualifies for are compared, at the time of the decision.
  */
-import type { HeapSlot } from './indexed-heap';
-import { IndexedHeap } from './indexed-heap';
+import { KeyedHeap } from './keyed-heap';
 import type {
+  CandidateNote,
   ChannelId,
-  Explanation,
   PreferenceKind,
   QueueDefinition,
   SkillRequirement,
@@ -23,13 +22,22 @@ import type {
   TaskSubmission,
 } from './model';
 import type { SegmentTreatment } from './policy';
+
+/** The requirements of a task's team stage and of every ring of its queue stage, computed once per kind of task. */
+export interface RouteProfile {
+  readonly base: readonly SkillRequirement[];
+  readonly baseSig: string;
+  /** Index = ring number (0 = first ring, with the segment's raised minimum). */
+  readonly rings: readonly { readonly requirements: readonly SkillRequirement[]; readonly sig: string; readonly note: string; pool: Pool | undefined }[];
+}
 import { ANY_SKILL } from './agent-index';
 
-export class TaskState implements HeapSlot {
+export class TaskState {
+  /** Position in its pool's heap. */
   heapIndex = -1;
   status: TaskStatus = 'waiting';
-  /** Merged queue + task requirements (before rings and segment rules). */
-  baseRequirements: SkillRequirement[] = [];
+  /** Requirements per stage and ring, shared by every task of the same queue, segments and skills. */
+  route!: RouteProfile;
   treatment!: SegmentTreatment;
   base = 0;
   /** Heap key within the task's pool (see the file comment). */
@@ -44,15 +52,17 @@ export class TaskState implements HeapSlot {
 
   stage: Stage = 'queue';
   ring = 0;
-  requirements: SkillRequirement[] = [];
+  requirements: readonly SkillRequirement[] = [];
+  /** requirementSignature(requirements), kept to compare stages without building strings. */
+  reqSig = '';
   /** When the stage or ring changes next (undefined: never). */
   stageUntil: number | undefined = undefined;
   pool: Pool | undefined = undefined;
   /** Set while the task sits in the preferred-agent map. */
   preferredListed = false;
 
-  /** Agents who rejected or missed it, until when they are not offered it again. */
-  readonly excluded = new Map<string, number>();
+  /** Agents who rejected or missed it, until when they are not offered it again (allocated on first use). */
+  excluded: Map<string, number> | undefined = undefined;
   /** An agent draining its real-time work to take this task. */
   reservedBy: string | undefined = undefined;
 
@@ -66,10 +76,16 @@ export class TaskState implements HeapSlot {
   outcome: TaskOutcome | undefined = undefined;
   wrapUpCode = '';
 
-  reviewVersion = 0;
-  offerVersion = 0;
-  explanation!: Explanation;
-  trail: string[] = [];
+  /** Timer slot (see timer-queue.ts). */
+  dueAt = Infinity;
+  dueKind: 'review' | 'offer' = 'review';
+  timerIndex = -1;
+
+  /** The latest decision about the task (undefined: waiting behind its pool's head, no search of its own). */
+  decision: Decision | undefined = undefined;
+  /** Notable steps: when (ms since epoch) and what. Texts are often shared strings. */
+  readonly trailAt: number[] = [];
+  readonly trailText: string[] = [];
 
   constructor(
     readonly sub: TaskSubmission,
@@ -90,26 +106,73 @@ export class TaskState implements HeapSlot {
   }
 
   isExcluded(agentId: string, now: number): boolean {
+    if (this.excluded === undefined) return false;
     const until = this.excluded.get(agentId);
     return until !== undefined && until > now;
   }
 
+  exclude(agentId: string, until: number): void {
+    (this.excluded ??= new Map()).set(agentId, until);
+  }
+
+  /** Whether some agent is kept from this task now. */
+  hasExclusions(now: number): boolean {
+    if (this.excluded === undefined) return false;
+    for (const until of this.excluded.values()) if (until > now) return true;
+    return false;
+  }
+
   /** Remembers a notable step (bounded: the first entry and the latest ones are kept). */
   note(now: number, text: string): void {
-    const seconds = ((now - this.sub.submittedAt) / 1000).toFixed(1);
-    this.trail.push(`+${seconds}s ${text}`);
-    if (this.trail.length > 32) this.trail.splice(1, 1);
+    this.trailAt.push(now);
+    this.trailText.push(text);
+    if (this.trailAt.length > MAX_TRAIL) {
+      this.trailAt.splice(1, 1);
+      this.trailText.splice(1, 1);
+    }
+  }
+
+  /** The trail as lines, `+12.5s what happened` (seconds since submission). */
+  trailLines(): string[] {
+    return this.trailText.map((text, i) => `+${(((this.trailAt[i] ?? 0) - this.sub.submittedAt) / 1000).toFixed(1)}s ${text}`);
+  }
+
+  /** Puts back a trail read from the store (lines as trailLines wrote them). */
+  restoreTrail(lines: readonly string[]): void {
+    for (const line of lines) {
+      const m = /^\+(-?[\d.]+)s (.*)$/s.exec(line);
+      this.note(m ? this.sub.submittedAt + Math.round(Number(m[1]) * 1000) : this.sub.submittedAt, m?.[2] ?? line);
+    }
   }
 }
 
-/** Higher key first, then the older task, then submission order. */
-const taskFirst = (a: TaskState, b: TaskState): boolean =>
-  a.staticKey > b.staticKey ||
-  (a.staticKey === b.staticKey && (a.sub.submittedAt < b.sub.submittedAt || (a.sub.submittedAt === b.sub.submittedAt && a.seq < b.seq)));
+const MAX_TRAIL = 32;
+
+/** A routing decision as taken: the stage it was taken in, who was looked at, who won. */
+export interface Decision {
+  readonly at: number;
+  readonly stage: Stage;
+  readonly ring: number;
+  readonly requirements: readonly SkillRequirement[];
+  readonly candidates: readonly CandidateNote[];
+  readonly selectedAgentId: string;
+  readonly summary: string;
+}
+
+/** Between equal keys: the older task, then submission order. */
+const olderFirst = (a: TaskState, b: TaskState): boolean =>
+  a.sub.submittedAt < b.sub.submittedAt || (a.sub.submittedAt === b.sub.submittedAt && a.seq < b.seq);
+
+const POOL_SLOT = {
+  get: (t: TaskState): number => t.heapIndex,
+  set: (t: TaskState, i: number): void => {
+    t.heapIndex = i;
+  },
+};
 
 /** Waiting tasks that qualify for exactly the same agents, in priority order. */
 export class Pool {
-  readonly heap = new IndexedHeap<TaskState>(taskFirst);
+  readonly heap = new KeyedHeap<TaskState>(POOL_SLOT, olderFirst);
   constructor(
     readonly key: string,
     readonly stage: 'team' | 'queue',
@@ -127,51 +190,51 @@ export class Pool {
 
 /** Every waiting task, by where a freed agent would look for it. */
 export class WaitingTasks {
+  /** Every pool ever needed, by key: one canonical object per key (routes keep references to them). */
   private readonly pools = new Map<string, Pool>();
-  /** channel → primary skill → pools of the queue stage */
+  /** channel → primary skill → non-empty pools of the queue stage */
   readonly queuePools = new Map<ChannelId, Map<string, Set<Pool>>>();
-  /** team → pools of the team stage */
+  /** team → non-empty pools of the team stage */
   readonly teamPools = new Map<string, Set<Pool>>();
   /** agent → tasks in their preferred-agent stage */
   readonly preferred = new Map<string, Set<TaskState>>();
   private waitingPerQueue = new Map<string, number>();
+  private listedPools = 0;
   count = 0;
 
   waitingIn(queueId: string): number {
     return this.waitingPerQueue.get(queueId) ?? 0;
   }
 
+  /** Pools holding tasks now. */
   get poolCount(): number {
-    return this.pools.size;
+    return this.listedPools;
   }
 
-  add(task: TaskState, poolKey: string): void {
+  /** The pool for a key, created on first use for the stage and requirements `like` is in now. */
+  poolFor(key: string, like: TaskState): Pool {
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
+      const team = like.stage === 'team';
+      pool = new Pool(key, team ? 'team' : 'queue', team ? like.teamId : '', like.channel, like.queue.id, like.requirements, like.overrideCap);
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Lists a waiting task: in the preferred map (preferred stage) or in `pool`. */
+  add(task: TaskState, pool: Pool | undefined): void {
     this.count++;
     this.waitingPerQueue.set(task.queue.id, this.waitingIn(task.queue.id) + 1);
-    if (task.stage === 'preferred') {
+    if (task.stage === 'preferred' || pool === undefined) {
       let set = this.preferred.get(task.preferredAgentId);
       if (!set) this.preferred.set(task.preferredAgentId, (set = new Set()));
       set.add(task);
       task.preferredListed = true;
       return;
     }
-    let pool = this.pools.get(poolKey);
-    if (!pool) {
-      pool = new Pool(poolKey, task.stage, task.stage === 'team' ? task.teamId : '', task.channel, task.queue.id, task.requirements, task.overrideCap);
-      this.pools.set(poolKey, pool);
-      if (pool.stage === 'team') {
-        let set = this.teamPools.get(pool.teamId);
-        if (!set) this.teamPools.set(pool.teamId, (set = new Set()));
-        set.add(pool);
-      } else {
-        let bySkill = this.queuePools.get(pool.channel);
-        if (!bySkill) this.queuePools.set(pool.channel, (bySkill = new Map()));
-        let set = bySkill.get(pool.primary);
-        if (!set) bySkill.set(pool.primary, (set = new Set()));
-        set.add(pool);
-      }
-    }
-    pool.heap.push(task);
+    if (pool.heap.size === 0) this.list(pool);
+    pool.heap.set(task, task.staticKey);
     task.pool = pool;
   }
 
@@ -185,7 +248,7 @@ export class WaitingTasks {
       const pool = task.pool;
       pool.heap.remove(task);
       task.pool = undefined;
-      if (pool.heap.size === 0) this.dropPool(pool);
+      if (pool.heap.size === 0) this.unlist(pool);
     } else {
       return;
     }
@@ -195,8 +258,23 @@ export class WaitingTasks {
     else this.waitingPerQueue.delete(task.queue.id);
   }
 
-  private dropPool(pool: Pool): void {
-    this.pools.delete(pool.key);
+  private list(pool: Pool): void {
+    this.listedPools++;
+    if (pool.stage === 'team') {
+      let set = this.teamPools.get(pool.teamId);
+      if (!set) this.teamPools.set(pool.teamId, (set = new Set()));
+      set.add(pool);
+    } else {
+      let bySkill = this.queuePools.get(pool.channel);
+      if (!bySkill) this.queuePools.set(pool.channel, (bySkill = new Map()));
+      let set = bySkill.get(pool.primary);
+      if (!set) bySkill.set(pool.primary, (set = new Set()));
+      set.add(pool);
+    }
+  }
+
+  private unlist(pool: Pool): void {
+    this.listedPools--;
     if (pool.stage === 'team') {
       const set = this.teamPools.get(pool.teamId);
       set?.delete(pool);
