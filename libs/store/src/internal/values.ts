@@ -21,21 +21,23 @@ export function cloneValue<V>(value: V): V {
     const out = new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
       const v: unknown = value[i];
-      out[i] = v === undefined ? null : cloneValue(v);
-    }
-    return out as V;
-  }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto === OBJECT_PROTO || proto === null) {
-    const out: Record<string, unknown> = {};
-    const src = value as Record<string, unknown>;
-    for (const key of Object.keys(src)) {
-      const v = src[key];
-      if (v !== undefined) out[key] = cloneValue(v);
+      out[i] = v === undefined ? null : typeof v === 'object' && v !== null ? cloneValue(v) : v;
     }
     return out as V;
   }
   if (value instanceof Date) return new Date(value.getTime()) as V;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === OBJECT_PROTO || proto === null) {
+    const out: Record<string, unknown> = {};
+    const src = value as Record<string, unknown>;
+    // for-in over a plain object walks its own keys in order without allocating a key array.
+    for (const key in src) {
+      const v = src[key];
+      if (v === undefined) continue;
+      out[key] = typeof v === 'object' && v !== null ? cloneValue(v) : v;
+    }
+    return out as V;
+  }
   if (value instanceof Uint8Array) return value.slice() as V;
   if (value instanceof RegExp) return new RegExp(value.source, value.flags) as V;
   // Other class instances (driver BSON types): a structured copy keeps them independent.
