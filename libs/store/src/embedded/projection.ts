@@ -72,11 +72,13 @@ const cache = new Map<string, Projector>();
 /** Compiles an inclusion (`{ a: 1 }`) or exclusion (`{ a: 0 }`) projection; `_id` is included unless excluded. */
 export function compileProjection(projection: Projection | undefined): Projector {
   if (projection === undefined) return cloneOnly;
-  const entries = Object.entries(projection);
-  if (entries.length === 0) return cloneOnly;
-  const cacheKey = JSON.stringify(entries);
+  // A cheap cache key: field names cannot contain NUL.
+  let cacheKey = '';
+  for (const path in projection) cacheKey += `${path}\u0000${String(projection[path])}\u0000`;
+  if (cacheKey === '') return cloneOnly;
   const hit = cache.get(cacheKey);
   if (hit !== undefined) return hit;
+  const entries = Object.entries(projection);
   let idExcluded = false;
   const included: string[] = [];
   const excluded: string[] = [];
