@@ -251,6 +251,29 @@ describe('embedded store: transactions and isolation', () => {
   });
 });
 
+describe('embedded store: compact collections', () => {
+  it('refuses a document it cannot encode without touching the indexes', async () => {
+    const store = createEmbeddedStore();
+    await store.defineCollection('c', [{ key: { k: 1 }, unique: true }], { compact: true });
+    const c = store.forTenant('t').collection<BaseDocument & { k: string; bad?: unknown }>('c');
+    await expect(c.insertOne({ _id: '1', k: 'x', bad: { $weird: 1 } })).rejects.toBeInstanceOf(InvalidOperationError);
+    await c.insertOne({ _id: '2', k: 'x' });
+    await expect(c.updateOne({ _id: '2' }, { $set: { k: 'y', bad: new Map() } })).rejects.toBeInstanceOf(InvalidOperationError);
+    expect(await c.findOne({ k: 'x' })).toEqual({ _id: '2', tenantId: 't', k: 'x' });
+    expect(await c.findOne({ k: 'y' })).toBeNull();
+  });
+
+  it('converts the documents already stored when a collection becomes compact (and back)', async () => {
+    const store = createEmbeddedStore();
+    const c = store.forTenant('t').collection<BaseDocument & { at: Date; n: number }>('c');
+    await c.insertOne({ _id: '1', at: new Date(7), n: 1 });
+    await store.defineCollection('c', [{ key: { n: 1 } }], { compact: true });
+    expect(await c.findOne({ n: 1 })).toEqual({ _id: '1', tenantId: 't', at: new Date(7), n: 1 });
+    await store.defineCollection('c', [], { compact: false });
+    expect((await c.findOne({ _id: '1' }))?.at).toEqual(new Date(7));
+  });
+});
+
 describe('embedded store: index declarations', () => {
   it('refuses a unique index over existing duplicates, and conflicting redeclarations', async () => {
     const store = createEmbeddedStore();

@@ -385,6 +385,8 @@ export class EmbeddedCollection implements CollectionBackend {
 
   /** Swaps the stored version of a document (undefined: deleted), keeping every index in step. Checks unique indexes before changing anything. */
   private put(tenantId: string, id: string, next: Doc | undefined, prev: Doc | undefined, changedRoots: ReadonlySet<string> | null, log: Change[]): void {
+    // Everything that can fail (encoding, unique keys) happens before anything changes.
+    const nextStored: Stored | undefined = next === undefined ? undefined : this.compact ? encodeDocument(next) : next;
     const n = this.indexes.length;
     const oldKeys: Array<Key[][] | null> = new Array<Key[][] | null>(n);
     const newKeys: Array<Key[][] | null> = new Array<Key[][] | null>(n);
@@ -414,7 +416,7 @@ export class EmbeddedCollection implements CollectionBackend {
         docs = new Map();
         this.tenants.set(tenantId, docs);
       }
-      docs.set(id, this.compact ? encodeDocument(next) : next);
+      docs.set(id, nextStored as Stored);
     } else docs?.delete(id);
     log.push({ coll: this, tenantId, id, prev: prevStored });
   }
