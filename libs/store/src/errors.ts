@@ -36,7 +36,7 @@ export class InvalidPageTokenError extends StoreError {
   }
 }
 
-/** Thrown when a transaction cannot commit because concurrent writes kept conflicting with it after the backend's retries (MongoDB; the embedded store serializes writers and never conflicts); the caller may retry the whole operation. */
+/** Thrown when a transaction cannot commit because concurrent writes kept conflicting with it after the backend's retries (MongoDB), or when a write of the embedded store waited longer than its lock timeout for the running transaction; the caller may retry the whole operation. */
 export class TransactionConflictError extends StoreError {}
 
 /** Thrown when a session is used after its transaction ended, with another store, or a write without the session is attempted inside the store's own running transaction (it would wait for itself). */

@@ -6,5 +6,5 @@ export * from './types';
 export * from './errors';
 export { TENANT_ID_PATTERN, newId, validateTenantId } from './tenancy';
 export { createStore, type CreateStoreOptions, type StoreLogger } from './create-store';
-export { EmbeddedDocumentStore, createEmbeddedStore, type EmbeddedPlan, type EmbeddedStoreStats } from './embedded/embedded-store';
+export { EmbeddedDocumentStore, createEmbeddedStore, type EmbeddedPlan, type EmbeddedStoreOptions, type EmbeddedStoreStats } from './embedded/embedded-store';
 export { MongoDocumentStore, connectMongoStore, type MongoStoreOptions } from './mongodb/mongodb-store';

@@ -1,4 +1,4 @@
-import { DuplicateKeyError, InvalidOperationError, SessionMisuseError, createEmbeddedStore, type BaseDocument, type EmbeddedDocumentStore, type TenantCollection } from '../index';
+import { DuplicateKeyError, InvalidOperationError, SessionMisuseError, TransactionConflictError, createEmbeddedStore, type BaseDocument, type EmbeddedDocumentStore, type TenantCollection } from '../index';
 
 interface Profile extends BaseDocument {
   identifiers?: Array<{ type: string; value: string }>;
@@ -215,6 +215,25 @@ describe('embedded store: transactions and isolation', () => {
       }),
     ).rejects.toBeInstanceOf(SessionMisuseError);
     expect((await a.findOne({ _id: 'p0' }))?.score).toBe(0);
+  });
+
+  it('a writer waiting too long for the running transaction fails instead of hanging', async () => {
+    const store = createEmbeddedStore({ lockTimeoutMs: 50 });
+    const c = store.forTenant('t').collection<BaseDocument & { n?: number }>('c');
+    await c.insertOne({ _id: '1', n: 0 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const txn = store.withTransaction(async (session) => {
+      await c.updateOne({ _id: '1' }, { $set: { n: 1 } }, { session });
+      await gate;
+    });
+    await Promise.resolve();
+    await expect(c.updateOne({ _id: '1' }, { $set: { n: 2 } })).rejects.toBeInstanceOf(TransactionConflictError);
+    await expect(store.withTransaction(() => Promise.resolve())).rejects.toBeInstanceOf(TransactionConflictError);
+    release();
+    await txn;
+    await c.updateOne({ _id: '1' }, { $inc: { n: 10 } });
+    expect((await c.findOne({ _id: '1' }))?.n).toBe(11);
   });
 
   it('a session of another store is refused', async () => {

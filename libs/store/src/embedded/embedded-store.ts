@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { update as mingoUpdate } from 'mingo';
 import * as updateOperators from 'mingo/operators/update';
-import { DuplicateKeyError, ImmutableFieldError, InvalidOperationError, SessionMisuseError, StoreError } from '../errors';
+import { DuplicateKeyError, ImmutableFieldError, InvalidOperationError, SessionMisuseError, StoreError, TransactionConflictError } from '../errors';
 import type { CollectionBackend, RawFindOptions } from '../internal/backend';
 import { resolveIndex } from '../internal/indexes';
 import { ScopedCollection } from '../internal/scoped-collection';
@@ -758,6 +758,19 @@ export class EmbeddedCollection implements CollectionBackend {
  */
 export class EmbeddedDocumentStore implements DocumentStore {
   readonly backend = 'embedded' as const;
+  /** How long a writer waits for the running transaction before giving up (TransactionConflictError). */
+  readonly lockTimeoutMs: number;
+
+  constructor(options: EmbeddedStoreOptions = {}) {
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+  }
+
+  private lockTimeout(): TransactionConflictError {
+    return new TransactionConflictError(
+      `waited ${this.lockTimeoutMs} ms for the running transaction of the embedded store (a transaction body waiting for work that writes to the same store?)`,
+    );
+  }
+
   private readonly collections = new Map<string, EmbeddedCollection>();
   private readonly lock = new AsyncLock();
   private readonly current = new AsyncLocalStorage<EmbeddedSession>();
@@ -834,7 +847,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    return this.lock.acquire().then(() => {
+    return this.lock.acquire(this.lockTimeoutMs).then((granted) => {
+      if (!granted) throw this.lockTimeout();
       try {
         return this.runWrite(null, fn);
       } finally {
@@ -872,7 +886,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     const running = this.current.getStore();
     // Nested use joins the running transaction (one commit, one rollback).
     if (running !== undefined && running.store === this && running.active) return body(running);
-    await this.lock.acquire();
+    if (!(await this.lock.acquire(this.lockTimeoutMs))) throw this.lockTimeout();
     const txn = new EmbeddedSession(this);
     this.activeTransaction = txn;
     try {
@@ -895,7 +909,17 @@ export class EmbeddedDocumentStore implements DocumentStore {
   }
 }
 
+/** Options of the embedded store. */
+export interface EmbeddedStoreOptions {
+  /**
+   * How long a write (or a transaction) waits for the running transaction before it fails with
+   * TransactionConflictError instead of hanging (default 30,000 ms). A transaction body that
+   * waits for a write to the same store outside its session would otherwise wait forever.
+   */
+  lockTimeoutMs?: number;
+}
+
 /** Creates an embedded (in-process, in-memory) document store. */
-export function createEmbeddedStore(): EmbeddedDocumentStore {
-  return new EmbeddedDocumentStore();
+export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): EmbeddedDocumentStore {
+  return new EmbeddedDocumentStore(options);
 }
