@@ -114,6 +114,8 @@ interface Measured {
   ops: number;
   seconds: number;
   perSec: number;
+  /** Process CPU time per operation (all threads, GC included): the figure least disturbed by neighbours on a shared machine. */
+  cpuUs: number;
   p50: number;
   p90: number;
   p99: number;
@@ -124,6 +126,7 @@ interface Measured {
 /** Runs `op` `count` times, one after the other (closed loop, 1 in flight), recording each latency in µs. */
 async function measure(count: number, op: (i: number) => Promise<unknown>): Promise<Measured> {
   const h = histogram();
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < count; i++) {
     const t0 = process.hrtime.bigint();
@@ -131,11 +134,13 @@ async function measure(count: number, op: (i: number) => Promise<unknown>): Prom
     h.recordValue(Number(process.hrtime.bigint() - t0));
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   const us = (ns: number) => ns / 1000;
   const out = {
     ops: count,
     seconds,
     perSec: count / seconds,
+    cpuUs: (cpu.user + cpu.system) / count,
     p50: us(h.getValueAtPercentile(50)),
     p90: us(h.getValueAtPercentile(90)),
     p99: us(h.getValueAtPercentile(99)),
@@ -245,14 +250,15 @@ function render(results: SizeResult[], command: string, machineLine: string): st
       "Documents are shaped like identity's `ProfileDocument` (≈790 characters as JSON): 3 normalized identifier `keys`, 3 identifiers (type, value, level, 2 dates each), 6 traits, " +
       'segment ids, 2 dates, a version; indexes as identity declares them (unique multikey `keys`, `segmentIds`, sparse `mergedInto`), each after `tenantId`. ' +
       '`objects`: documents kept as JS objects (the default); `compact`: kept as typed JSON text (`defineCollection(..., { compact: true })`). ' +
-      'Latencies are HDR percentiles in µs of each awaited call (includes the promise round trip); ops/s is over the whole run, so GC pauses and neighbours show in it and in p99.9/max. ' +
+      'Latencies are HDR percentiles in µs of each awaited call (includes the promise round trip); ops/s is over the whole run, so GC pauses and neighbours show in it and in p99.9/max; ' +
+      '"CPU µs/op" is the process CPU time (all threads, GC included) per operation, the figure least disturbed by the other work on this shared machine (1,000,000 / CPU µs/op = what one free core would do). ' +
       '"heap/doc" is the V8 heap growth after a full GC divided by the number of documents: the documents and every index entry.',
     '',
   );
-  lines.push('| documents | storage | operation | ops/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs |');
-  lines.push('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  lines.push('| documents | storage | operation | ops/s | CPU µs/op | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs |');
+  lines.push('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
-    const row = (name: string, m: Measured) => lines.push(`| ${fmt(r.size)} | ${r.compact ? 'compact' : 'objects'} | ${name} | ${fmt(m.perSec)} | ${fmt(m.p50, 1)} | ${fmt(m.p90, 1)} | ${fmt(m.p99, 1)} | ${fmt(m.p999, 1)} | ${fmt(m.max)} |`);
+    const row = (name: string, m: Measured) => lines.push(`| ${fmt(r.size)} | ${r.compact ? 'compact' : 'objects'} | ${name} | ${fmt(m.perSec)} | ${fmt(m.cpuUs, 1)} | ${fmt(m.p50, 1)} | ${fmt(m.p90, 1)} | ${fmt(m.p99, 1)} | ${fmt(m.p999, 1)} | ${fmt(m.max)} |`);
     row('insertOne (empty → full)', r.insert);
     row('findOne by identifier key (indexed, hit)', r.findByIdentifier);
     row('findOne by _id', r.findById);
