@@ -569,6 +569,8 @@ export interface Explanation {
   policyVersion: number;
   /** Segments that applied to the task. */
   segmentIds: string[];
+  /** The decision in one sentence, for a supervisor. */
+  summary: string;
 }
 
 /** An interaction waiting for, or handled by, a person. */
@@ -2346,6 +2348,7 @@ function createBaseExplanation(): Explanation {
     nextReviewTime: undefined,
     policyVersion: 0,
     segmentIds: [],
+    summary: "",
   };
 }
 
@@ -2395,6 +2398,9 @@ export const Explanation: MessageFns<Explanation> = {
     }
     for (const v of message.segmentIds) {
       writer.uint32(122).string(v!);
+    }
+    if (message.summary !== "") {
+      writer.uint32(130).string(message.summary);
     }
     return writer;
   },
@@ -2532,6 +2538,14 @@ export const Explanation: MessageFns<Explanation> = {
             message.segmentIds.push(reader.string());
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.summary = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2599,6 +2613,7 @@ export const Explanation: MessageFns<Explanation> = {
         : globalThis.Array.isArray(object?.segment_ids)
         ? object.segment_ids.map((e: any) => globalThis.String(e))
         : [],
+      summary: isSet(object.summary) ? globalThis.String(object.summary) : "",
     };
   },
 
@@ -2649,6 +2664,9 @@ export const Explanation: MessageFns<Explanation> = {
     if (message.segmentIds?.length) {
       obj.segmentIds = message.segmentIds;
     }
+    if (message.summary !== "") {
+      obj.summary = message.summary;
+    }
     return obj;
   },
 
@@ -2674,6 +2692,7 @@ export const Explanation: MessageFns<Explanation> = {
     message.nextReviewTime = object.nextReviewTime ?? undefined;
     message.policyVersion = object.policyVersion ?? 0;
     message.segmentIds = object.segmentIds?.map((e) => e) || [];
+    message.summary = object.summary ?? "";
     return message;
   },
 };
