@@ -5,6 +5,9 @@ import { caseOwnerSuite } from './scenarios/case-owner';
 import { vipServiceSuite } from './scenarios/vip-service';
 import { webThenCallSuite } from './scenarios/web-then-call';
 
+// Whole platforms and CLI processes: the project's own timeout (testTimeout is global in a multi-project run).
+jest.setTimeout(60_000);
+
 describe('all-in-one mode (one process)', () => {
   let platform: RunningPlatform | undefined;
   const started = () => {

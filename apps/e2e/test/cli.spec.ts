@@ -7,6 +7,9 @@ import { runCli } from './support/cli';
 import { scrubbedEnv } from './support/platforms';
 import { nodeArgs, ROOT } from './support/processes';
 
+// Whole platforms and CLI processes: the project's own timeout (testTimeout is global in a multi-project run).
+jest.setTimeout(60_000);
+
 describe('continuum up', () => {
   it('starts the all-in-one platform in the foreground and stops cleanly on Ctrl-C', async () => {
     const ports = { identity: await freePort(), context: await freePort(), routing: await freePort(), admin: await freePort() };

@@ -6,6 +6,9 @@ import { caseOwnerSuite } from './scenarios/case-owner';
 import { vipServiceSuite } from './scenarios/vip-service';
 import { webThenCallSuite } from './scenarios/web-then-call';
 
+// Whole platforms and CLI processes: the project's own timeout (testTimeout is global in a multi-project run).
+jest.setTimeout(60_000);
+
 describe('distributed mode (three processes, nats-server)', () => {
   let platform: RunningPlatform | undefined;
   const started = () => {

@@ -13,6 +13,7 @@ export class AgentDesk {
   private stream: ReturnType<RoutingClient['connectAgent']> | undefined;
   private failure: Error | undefined;
   private closing = false;
+  private reading: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -26,7 +27,7 @@ export class AgentDesk {
     const stream = this.routing.connectAgent(routingV1.ConnectAgentRequest.fromPartial({ agentId: this.agentId }));
     this.stream = stream;
     let connected: routingV1.Connected | undefined;
-    void (async () => {
+    this.reading = (async () => {
       try {
         for await (const message of stream) {
           if (message.connected) {
@@ -54,9 +55,14 @@ export class AgentDesk {
     return [...this.offers].reverse().find((o) => o.task?.taskId === taskId);
   }
 
-  close(): void {
+  /**
+   * Cancels the stream and resolves once its reading loop has ended, so the call's client span is
+   * finished (and exported) before the process flushes its telemetry.
+   */
+  close(): Promise<void> {
     this.closing = true;
     this.stream?.cancel();
+    return this.reading;
   }
 
   private notify(): void {

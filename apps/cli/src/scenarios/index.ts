@@ -70,7 +70,7 @@ export async function playScenario(
     const failure = error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
     return { output: { ...base, ok: false, durationMs: Date.now() - started, interactions: run.interactions, steps: reporter.steps, error: failure }, error };
   } finally {
-    run.cleanup();
+    await run.cleanup();
     platform.close();
   }
 }

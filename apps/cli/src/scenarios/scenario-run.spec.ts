@@ -79,15 +79,24 @@ describe('ScenarioRun helpers', () => {
     expect(ids.every((id) => id.length <= 64 && /^[A-Za-z0-9_.:-]+$/.test(id))).toBe(true);
   });
 
-  it('releases everything registered, even when one release fails', () => {
+  it('releases everything registered, newest first, even when one release fails', async () => {
     const r = run();
     const released: string[] = [];
-    r.onCleanup(() => released.push('first'));
+    r.onCleanup(() => void released.push('first'));
     r.onCleanup(() => {
       throw new Error('already closed');
     });
-    r.onCleanup(() => released.push('last'));
-    r.cleanup();
+    r.onCleanup(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      released.push('last');
+    });
+    await r.cleanup();
     expect(released).toEqual(['last', 'first']);
+  });
+
+  it('does not wait for ever for a release that never finishes', async () => {
+    const r = run();
+    r.onCleanup(() => new Promise<void>(() => undefined));
+    await expect(r.cleanup(20)).resolves.toBeUndefined();
   });
 });

@@ -34,7 +34,7 @@ export class ScenarioRun {
   /** Short random id of this run: request ids, touchpoint ids and (in a reused tenant) identifiers. */
   readonly runId = randomBytes(3).toString('hex');
   private requestCounter = 0;
-  private readonly cleanups: Array<() => void> = [];
+  private readonly cleanups: Array<() => void | Promise<void>> = [];
   private interactionCounter = 0;
 
   constructor(
@@ -69,15 +69,17 @@ export class ScenarioRun {
   }
 
   /** Registers something to release when the scenario ends, however it ends (offer streams). */
-  onCleanup(release: () => void): void {
+  onCleanup(release: () => void | Promise<void>): void {
     this.cleanups.push(release);
   }
 
-  /** Releases everything registered, newest first. */
-  cleanup(): void {
+  /** Releases everything registered, newest first, waiting at most `timeoutMs` for each. */
+  async cleanup(timeoutMs = 2000): Promise<void> {
     for (const release of this.cleanups.splice(0).reverse()) {
       try {
-        release();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([release(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+        clearTimeout(timer);
       } catch {
         // releasing is best effort: the process is about to end anyway
       }

@@ -4,7 +4,7 @@ import { apiClients, type ApiClients } from '../support/clients';
 import { interaction, playDemo, type DemoOutput } from '../support/cli';
 import type { RunningPlatform } from '../support/platforms';
 import { expectOneTrace } from '../support/traces';
-import { expectNoStrayTraces, grpc, processOfService } from './common';
+import { DEMO_TIMEOUT_MS, expectNoStrayTraces, grpc, processOfService } from './common';
 
 interface CaseOwnerResult {
   readonly profileId: string;
@@ -45,7 +45,7 @@ export function caseOwnerSuite(platform: () => RunningPlatform): void {
       demo = await playDemo<CaseOwnerResult>(platform(), 'case-owner', tenant, ['--fallback-seconds', String(FALLBACK_SECONDS)]);
       result = demo.result;
       api = await apiClients(platform(), tenant);
-    });
+    }, DEMO_TIMEOUT_MS);
     afterAll(() => api?.close());
 
     it('attaches every contact, whatever the channel, to the one case owned by Chen', async () => {

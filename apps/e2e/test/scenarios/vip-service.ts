@@ -4,7 +4,7 @@ import { apiClients, type ApiClients } from '../support/clients';
 import { interaction, playDemo, type DemoOutput } from '../support/cli';
 import type { RunningPlatform } from '../support/platforms';
 import { expectOneTrace } from '../support/traces';
-import { expectNoStrayTraces, grpc, processOfService } from './common';
+import { DEMO_TIMEOUT_MS, expectNoStrayTraces, grpc, processOfService } from './common';
 
 interface VipServiceResult {
   readonly vip: { readonly profileId: string; readonly taskId: string; readonly agentId: string };
@@ -39,7 +39,7 @@ export function vipServiceSuite(platform: () => RunningPlatform): void {
       demo = await playDemo<VipServiceResult>(platform(), 'vip-service', tenant);
       result = demo.result;
       api = await apiClients(platform(), tenant);
-    });
+    }, DEMO_TIMEOUT_MS);
     afterAll(() => api?.close());
 
     it('offers the VIP first although she asked second, to the higher-proficiency agent, and explains why', async () => {

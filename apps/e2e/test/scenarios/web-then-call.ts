@@ -4,7 +4,7 @@ import { apiClients, type ApiClients } from '../support/clients';
 import { interaction, playDemo, type DemoOutput } from '../support/cli';
 import type { RunningPlatform } from '../support/platforms';
 import { expectOneTrace } from '../support/traces';
-import { expectNoStrayTraces, grpc, processOfService } from './common';
+import { DEMO_TIMEOUT_MS, expectNoStrayTraces, grpc, processOfService } from './common';
 
 /** What `continuum demo web-then-call --json` reports (the CLI's output contract). */
 interface WebThenCallResult {
@@ -37,7 +37,7 @@ export function webThenCallSuite(platform: () => RunningPlatform): void {
       demo = await playDemo<WebThenCallResult>(platform(), 'web-then-call', tenant);
       result = demo.result;
       api = await apiClients(platform(), tenant);
-    });
+    }, DEMO_TIMEOUT_MS);
     afterAll(() => api?.close());
 
     it('keeps one profile: the cookie visitor, her login and her phone all lead to it', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDevTokenIssuer } from '@continuum/kit';
@@ -42,6 +42,7 @@ export function scrubbedEnv(): Record<string, string> {
 export async function startDistributed(): Promise<RunningPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'continuum-e2e-distributed-'));
   const tracesDir = join(dir, 'traces');
+  mkdirSync(tracesDir);
   const issuer = createDevTokenIssuer();
   const authEnv = issuer.authEnv(join(dir, 'jwks.json'));
   const processes: ManagedProcess[] = [];
@@ -63,7 +64,7 @@ export async function startDistributed(): Promise<RunningPlatform> {
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: String(ports[name]),
       ADMIN_PORT: String(admin[name]),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env['E2E_LOG_LEVEL'] ?? 'warn',
       OTEL_TRACES_FILE: join(tracesDir, `${name}.jsonl`),
     });
     processes.push(ManagedProcess.start('identity', 'apps/identity/src/main.ts', common('identity')));
@@ -85,9 +86,14 @@ export async function startDistributed(): Promise<RunningPlatform> {
   }
 }
 
-/** How the routing process is told where context is. */
+/**
+ * How the routing process is told where context is. The context call's deadline is raised from
+ * its 500 ms default: the first calls of freshly started tsx processes on a shared two-core
+ * machine can take longer, and a missed deadline (routing without context) is not what these
+ * tests are about.
+ */
 function routingToContextEnv(contextAddress: string): Record<string, string> {
-  return { ROUTING_CONTEXT_ADDRESS: contextAddress };
+  return { CONTEXT_ADDRESS: contextAddress, ROUTING_CONTEXT_DEADLINE_MS: '5000' };
 }
 
 /**
@@ -98,6 +104,7 @@ function routingToContextEnv(contextAddress: string): Record<string, string> {
 export async function startAllInOne(): Promise<RunningPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'continuum-e2e-all-in-one-'));
   const tracesDir = join(dir, 'traces');
+  mkdirSync(tracesDir);
   const processes: ManagedProcess[] = [];
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
@@ -115,6 +122,7 @@ export async function startAllInOne(): Promise<RunningPlatform> {
       CONTINUUM_ADVERTISED_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       OTEL_TRACES_FILE: join(tracesDir, 'all-in-one.jsonl'),
+      ROUTING_CONTEXT_DEADLINE_MS: '5000',
     });
     processes.push(platform);
     await platform.ready(adminPort);
