@@ -126,6 +126,7 @@ describe('journeyFields', () => {
 describe('explanation views', () => {
   const explanation = routingV1.Explanation.fromPartial({
     stage: routingV1.RoutingStage.ROUTING_STAGE_TEAM,
+    summary: 'case owner agt-chen away for 1 s: offered to his team',
     preferredAgentId: 'agt-chen',
     preference: routingV1.PreferenceKind.PREFERENCE_KIND_CASE_OWNER,
     teamId: 'b2b-engineers',
@@ -143,6 +144,7 @@ describe('explanation views', () => {
   it('explain stage, preference, needs and the priority sum', () => {
     expect(explanationFields(explanation)).toEqual([
       ['decision', 'offered to agt-dana'],
+      ['why', 'case owner agt-chen away for 1 s: offered to his team'],
       ['stage', 'team'],
       ['preferred', 'agt-chen (case owner)'],
       ['team', 'b2b-engineers'],

@@ -132,6 +132,7 @@ export function explanationFields(explanation: routingV1.Explanation | undefined
   const preferred = explanation.preferredAgentId ? `${explanation.preferredAgentId} (${preferenceWord(explanation.preference).replaceAll('_', ' ')})` : undefined;
   return [
     ['decision', explanation.selectedAgentId ? `offered to ${explanation.selectedAgentId}` : 'waiting: no eligible agent now'],
+    ['why', explanation.summary || undefined],
     ['stage', stageWord(explanation.stage).replaceAll('_', ' ')],
     ['preferred', preferred],
     ['team', explanation.teamId || undefined],
