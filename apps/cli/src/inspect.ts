@@ -1,6 +1,6 @@
 import { commonV1, contextV1, identityV1, routingV1 } from '@continuum/contracts';
 import type { InspectKind, Target } from './args';
-import { renderFields, renderPartyLine, renderTable, type Party } from './output/render';
+import { renderPartyLine, renderTable, type Party } from './output/render';
 import { candidatesTable, contextFields, explanationFields, journeyFields, profileFields, taskFields, timelineTable } from './output/views';
 import { connect, type Platform } from './platform/connection';
 
@@ -52,7 +52,7 @@ async function inspectContext(platform: Platform, id: string, json: boolean, now
     return JSON.stringify({ context: contextV1.GetContextResponse.toJSON(context), journeys: contextV1.ListJourneysResponse.toJSON(journeys) }, null, 2);
   }
   const lines = section('agent', `context of ${id} (purpose: service)`, contextFields(context, now));
-  for (const journey of journeys.journeys) lines.push(...renderFields(journeyFields(journey), '  '), '');
+  for (const journey of journeys.journeys) lines.push(...renderPartyLine('agent', `journey ${journey.journeyId}`, journeyFields(journey)));
   const timeline = timelineTable([...context.recentTouchpoints].reverse(), now);
   lines.push(...renderPartyLine('agent', 'timeline (oldest first)'), ...renderTable(timeline.header, timeline.rows));
   return lines.join('\n');
