@@ -3,6 +3,7 @@ import type { EventBus } from '@continuum/events';
 import type { DocumentStore } from '@continuum/store';
 import { CONTEXT_ERROR_DOMAIN, contextConfigSchema, createContextService, type ContextConfig } from '@continuum/context';
 import { IDENTITY_ERROR_DOMAIN, createIdentityService, identityConfigSchema, type IdentityConfig } from '@continuum/identity';
+import { ROUTING_ERROR_DOMAIN, createRoutingService, routingConfigSchema, type RoutingConfig } from '@continuum/routing';
 import type { z } from 'zod';
 
 /** What a hosted service gets from the all-in-one process. */
@@ -57,5 +58,22 @@ const context: HostedService<ContextConfig> = {
     }),
 };
 
+const routing: HostedService<RoutingConfig> = {
+  name: 'routing',
+  envPrefix: 'ROUTING',
+  schema: routingConfigSchema,
+  errorDomain: ROUTING_ERROR_DOMAIN,
+  create: (config, deps) =>
+    createRoutingService({
+      store: deps.store,
+      bus: deps.bus,
+      logger: deps.logger,
+      // Asks the context service of this same process unless told otherwise.
+      contextAddress: config.CONTEXT_ADDRESS !== '' ? config.CONTEXT_ADDRESS : deps.addresses.get('context'),
+      contextDeadlineMs: config.ROUTING_CONTEXT_DEADLINE_MS,
+      offerTimeoutMs: config.ROUTING_OFFER_TIMEOUT_MS,
+    }),
+};
+
 /** The services of this wave, in start order (a service may call those started before it). */
-export const HOSTED_SERVICES: readonly HostedService<any>[] = [identity, context];
+export const HOSTED_SERVICES: readonly HostedService<any>[] = [identity, context, routing];
