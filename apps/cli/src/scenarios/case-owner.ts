@@ -198,7 +198,11 @@ export async function playCaseOwner(run: ScenarioRun): Promise<CaseOwnerResult> 
     );
     const theCase = opened.case;
     if (!theCase) throw new ScenarioStepError('day1-call', 'context answered OpenCase without the case');
-    r.say('agent', `${c.task.agentId} opens a case owned by engineer ${OWNER}`, caseFields(theCase));
+    r.say(
+      'agent',
+      c.task.agentId === OWNER ? `${OWNER} opens a case and owns it` : `${c.task.agentId} opens a case and hands it to engineer ${OWNER}`,
+      caseFields(theCase),
+    );
     const touchpoint = await recordTouchpoint(run, {
       touchpointId: run.id('day1-call'),
       profileId: c.profileId,
