@@ -1,0 +1,234 @@
+/**
+ * Reads and writes of routing's collections. Writes that belong together (a task's new state and
+ * its events, a definition and its idempotency record) run in one store transaction through a
+ * group committer: while one transaction is in flight, the next writes queue up and commit
+ * together, so a burst of submissions costs a few transactions, not one each.
+ */
+import type { Outbox } from '@continuum/events';
+import type { DocumentStore, Filter, Page, StoreSession, TenantScope } from '@continuum/store';
+import type { PendingEvent } from '../events/routing-events';
+import { COLLECTIONS, type AgentDoc, type PolicyDoc, type QueueDoc, type RequestDoc, type TaskDoc } from './documents';
+
+export async function defineRoutingCollections(store: DocumentStore): Promise<void> {
+  await store.defineCollection(COLLECTIONS.queues, []);
+  await store.defineCollection(COLLECTIONS.agents, [{ key: { teamId: 1, _id: 1 }, name: 'team' }]);
+  await store.defineCollection(COLLECTIONS.policies, []);
+  await store.defineCollection(COLLECTIONS.tasks, [
+    { key: { requestId: 1 }, name: 'request', unique: true },
+    { key: { status: 1, createTime: -1 }, name: 'status' },
+    { key: { queueId: 1, createTime: -1 }, name: 'queue' },
+    { key: { agentId: 1, createTime: -1 }, name: 'agent' },
+    { key: { createTime: -1, _id: -1 }, name: 'created' },
+  ]);
+  await store.defineCollection(COLLECTIONS.requests, []);
+}
+
+/** Statuses of tasks the engine holds (restored after a restart). */
+export const LIVE_STATUSES = ['waiting', 'offered', 'assigned'] as const;
+
+/** One write in a transaction. */
+export type WriteOp = (scope: TenantScope, session: StoreSession, outbox: Outbox) => Promise<void>;
+
+/** Writes of one tenant that must commit together. */
+export interface WriteBatch {
+  readonly tenantId: string;
+  readonly ops: WriteOp[];
+}
+
+export class RoutingRepository {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly outbox: Outbox,
+  ) {}
+
+  private scope(tenantId: string): TenantScope {
+    return this.store.forTenant(tenantId);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Tenants that have tasks in the engine's care (rebuilt at start-up). */
+  async tenantsWithLiveTasks(): Promise<string[]> {
+    const docs = await this.store.unscoped<TaskDoc>(COLLECTIONS.tasks).find({ status: { $in: [...LIVE_STATUSES] } }, { projection: { tenantId: 1 } });
+    return [...new Set(docs.map((d) => d.tenantId))];
+  }
+
+  async loadTenant(tenantId: string): Promise<{ queues: QueueDoc[]; agents: AgentDoc[]; policy: PolicyDoc | null; liveTasks: TaskDoc[] }> {
+    const s = this.scope(tenantId);
+    const [queues, agents, policy, liveTasks] = await Promise.all([
+      s.collection<QueueDoc>(COLLECTIONS.queues).find({}),
+      s.collection<AgentDoc>(COLLECTIONS.agents).find({}),
+      s.collection<PolicyDoc>(COLLECTIONS.policies).findOne({ _id: 'current' }),
+      s.collection<TaskDoc>(COLLECTIONS.tasks).find({ status: { $in: [...LIVE_STATUSES] } }, { sort: { createTime: 1, _id: 1 } }),
+    ]);
+    return { queues, agents, policy, liveTasks };
+  }
+
+  getQueue(tenantId: string, id: string): Promise<QueueDoc | null> {
+    return this.scope(tenantId).collection<QueueDoc>(COLLECTIONS.queues).findOne({ _id: id });
+  }
+
+  listQueues(tenantId: string, pageSize: number, pageToken: string): Promise<Page<QueueDoc>> {
+    return this.scope(tenantId).collection<QueueDoc>(COLLECTIONS.queues).findPage({}, { _id: 1 }, { pageSize, pageToken, maxPageSize: 500 });
+  }
+
+  getAgent(tenantId: string, id: string): Promise<AgentDoc | null> {
+    return this.scope(tenantId).collection<AgentDoc>(COLLECTIONS.agents).findOne({ _id: id });
+  }
+
+  listAgents(tenantId: string, teamId: string, pageSize: number, pageToken: string): Promise<Page<AgentDoc>> {
+    const filter: Filter = teamId !== '' ? { teamId } : {};
+    return this.scope(tenantId).collection<AgentDoc>(COLLECTIONS.agents).findPage(filter, { _id: 1 }, { pageSize, pageToken, maxPageSize: 500 });
+  }
+
+  getPolicy(tenantId: string): Promise<PolicyDoc | null> {
+    return this.scope(tenantId).collection<PolicyDoc>(COLLECTIONS.policies).findOne({ _id: 'current' });
+  }
+
+  getTask(tenantId: string, id: string): Promise<TaskDoc | null> {
+    return this.scope(tenantId).collection<TaskDoc>(COLLECTIONS.tasks).findOne({ _id: id });
+  }
+
+  taskByRequest(tenantId: string, requestId: string): Promise<TaskDoc | null> {
+    return this.scope(tenantId).collection<TaskDoc>(COLLECTIONS.tasks).findOne({ requestId });
+  }
+
+  listTasks(tenantId: string, filter: Filter, pageSize: number, pageToken: string): Promise<Page<TaskDoc>> {
+    return this.scope(tenantId)
+      .collection<TaskDoc>(COLLECTIONS.tasks)
+      .findPage(filter, { createTime: -1, _id: -1 }, { pageSize, pageToken, maxPageSize: 500 });
+  }
+
+  getRequest(tenantId: string, key: string): Promise<RequestDoc | null> {
+    return this.scope(tenantId).collection<RequestDoc>(COLLECTIONS.requests).findOne({ _id: key });
+  }
+
+  // ---------------------------------------------------------------- writes (as WriteOps)
+
+  static putQueue(doc: Omit<QueueDoc, 'tenantId'>): WriteOp {
+    return async (s, session) => {
+      await s.collection<QueueDoc>(COLLECTIONS.queues).replaceOne({ _id: doc._id }, doc, { upsert: true, session });
+    };
+  }
+
+  static insertQueue(doc: Omit<QueueDoc, 'tenantId'>): WriteOp {
+    return async (s, session) => {
+      await s.collection<QueueDoc>(COLLECTIONS.queues).insertOne(doc, { session });
+    };
+  }
+
+  static deleteQueue(id: string): WriteOp {
+    return async (s, session) => {
+      await s.collection<QueueDoc>(COLLECTIONS.queues).deleteOne({ _id: id }, { session });
+    };
+  }
+
+  static insertAgent(doc: Omit<AgentDoc, 'tenantId'>): WriteOp {
+    return async (s, session) => {
+      await s.collection<AgentDoc>(COLLECTIONS.agents).insertOne(doc, { session });
+    };
+  }
+
+  static putAgent(doc: Omit<AgentDoc, 'tenantId'>): WriteOp {
+    return async (s, session) => {
+      await s.collection<AgentDoc>(COLLECTIONS.agents).replaceOne({ _id: doc._id }, doc, { upsert: true, session });
+    };
+  }
+
+  static setPresence(agentId: string, presence: AgentDoc['presence'], at: Date): WriteOp {
+    return async (s, session) => {
+      await s.collection<AgentDoc>(COLLECTIONS.agents).updateOne({ _id: agentId }, { $set: { presence, presenceTime: at } }, { session });
+    };
+  }
+
+  static deleteAgent(id: string): WriteOp {
+    return async (s, session) => {
+      await s.collection<AgentDoc>(COLLECTIONS.agents).deleteOne({ _id: id }, { session });
+    };
+  }
+
+  static putPolicy(doc: Omit<PolicyDoc, 'tenantId'>): WriteOp {
+    return async (s, session) => {
+      await s.collection<PolicyDoc>(COLLECTIONS.policies).replaceOne({ _id: 'current' }, doc, { upsert: true, session });
+    };
+  }
+
+  static insertTask(doc: Omit<TaskDoc, 'tenantId'>): WriteOp {
+    return async (s, session) => {
+      await s.collection<TaskDoc>(COLLECTIONS.tasks).insertOne(doc, { session });
+    };
+  }
+
+  /** The task's whole state as the engine has it now (request id and fingerprint are kept). */
+  static putTaskState(doc: Omit<TaskDoc, 'tenantId'>): WriteOp {
+    // The request id and fingerprint were written with the task and never change.
+    const { _id, requestId: _requestId, fingerprint: _fingerprint, ...state } = doc;
+    return async (s, session) => {
+      await s.collection<TaskDoc>(COLLECTIONS.tasks).updateOne({ _id }, { $set: state }, { session });
+    };
+  }
+
+  static putRequest(doc: Omit<RequestDoc, 'tenantId'>): WriteOp {
+    return async (s, session) => {
+      await s.collection<RequestDoc>(COLLECTIONS.requests).insertOne(doc, { session });
+    };
+  }
+
+  static appendEvents(events: readonly PendingEvent[]): WriteOp {
+    return async (_s, session, outbox) => {
+      for (const e of events) await outbox.append(session, e.type, e.event);
+    };
+  }
+
+  // ---------------------------------------------------------------- group commit
+
+  private queued: { batch: WriteBatch; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private running: Promise<void> | undefined;
+
+  /** Commits the batch in a transaction, possibly together with batches queued meanwhile. */
+  commit(batch: WriteBatch): Promise<void> {
+    if (batch.ops.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ batch, resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Resolves once everything committed so far is written. */
+  async flushed(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queued.length > 0) {
+        const group = this.queued.splice(0, 256);
+        try {
+          await this.runGroup(group.map((g) => g.batch));
+          for (const g of group) g.resolve();
+        } catch {
+          // One bad batch must not fail the others: commit each alone and report per batch.
+          for (const g of group) {
+            try {
+              await this.runGroup([g.batch]);
+              g.resolve();
+            } catch (error) {
+              g.reject(error);
+            }
+          }
+        }
+      }
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async runGroup(batches: readonly WriteBatch[]): Promise<void> {
+    await this.store.withTransaction(async (session) => {
+      for (const batch of batches) {
+        const scope = this.scope(batch.tenantId);
+        for (const op of batch.ops) await op(scope, session, this.outbox);
+      }
+    });
+  }
+}
