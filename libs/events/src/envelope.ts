@@ -3,7 +3,7 @@ import { InvalidArgumentError, type FieldViolation } from '@continuum/kit';
 import { EventTypeMismatchError } from './errors';
 import { uuidv7 } from './ids';
 import { domainViolation, eventSubject, tenantViolation, typeViolation } from './subjects';
-import type { EventEnvelope, EventType, NewEvent, PayloadCodec } from './types';
+import type { EncodedEvent, EventEnvelope, EventType, NewEvent, PayloadCodec } from './types';
 
 /** Type URL prefix of packed payloads, as google.protobuf.Any prescribes. */
 export const TYPE_URL_PREFIX = 'type.googleapis.com/';
@@ -106,7 +106,7 @@ export function createEnvelope<P>(type: EventType<P>, event: NewEvent<P>, option
 }
 
 /** Checks an envelope before it is published: InvalidArgumentError naming each bad field. */
-export function validateEnvelope(envelope: EventEnvelope): void {
+export function validateEnvelope(envelope: Pick<EventEnvelope, 'eventId' | 'tenantId' | 'domain' | 'type'>): void {
   const violations = [
     envelope.eventId ? undefined : ({ field: 'event_id', description: 'is required', reason: 'REQUIRED' } satisfies FieldViolation),
     tenantViolation(envelope.tenantId, 'tenant_id'),
@@ -119,6 +119,37 @@ export function validateEnvelope(envelope: EventEnvelope): void {
 /** The subject an envelope is published on. */
 export function subjectOf(envelope: EventEnvelope): string {
   return eventSubject({ tenantId: envelope.tenantId, domain: envelope.domain, type: envelope.type });
+}
+
+/** Whether `event` is an already encoded event (rather than an envelope object). */
+export function isEncodedEvent(event: EventEnvelope | EncodedEvent): event is EncodedEvent {
+  return (event as Partial<EncodedEvent>).data instanceof Uint8Array;
+}
+
+/** Subjects already validated, by tenant, domain and type: publishing checks each triple once. */
+const validSubjects = new Map<string, string>();
+const MAX_CACHED_SUBJECTS = 10_000;
+
+/**
+ * Checks what routes an event (its id, tenant, domain and type: InvalidArgumentError naming each
+ * bad field, as validateEnvelope) and returns its subject. A triple seen before is not checked
+ * again: the publish path of every event goes through here.
+ */
+export function routeOf(event: { eventId: string; tenantId: string; domain: string; type: string }): string {
+  const key = `${event.tenantId}\u0000${event.domain}\u0000${event.type}`;
+  const cached = event.eventId ? validSubjects.get(key) : undefined;
+  if (cached !== undefined) return cached;
+  validateEnvelope(event);
+  const subject = eventSubject(event);
+  if (validSubjects.size >= MAX_CACHED_SUBJECTS) validSubjects.clear();
+  validSubjects.set(key, subject);
+  return subject;
+}
+
+/** The bytes and routing fields of an event to publish (encodes an envelope, takes encoded bytes as they are). */
+export function toEncodedEvent(event: EventEnvelope | EncodedEvent): EncodedEvent {
+  if (isEncodedEvent(event)) return event;
+  return { data: encodeEnvelope(event), eventId: event.eventId, tenantId: event.tenantId, domain: event.domain, type: event.type };
 }
 
 export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {

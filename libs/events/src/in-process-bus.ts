@@ -1,9 +1,9 @@
-import { decodeEnvelope, encodeEnvelope, subjectOf, validateEnvelope } from './envelope';
+import { decodeEnvelope, routeOf, toEncodedEvent } from './envelope';
 import { BusClosedError, DurableInUseError, StreamNotFoundError } from './errors';
 import { ConsumerRunner, resolveSpec, type DeadLetterRequest, type EventLog, type RawDelivery, type ResolvedConsumerSpec } from './consumer-runner';
 import { deadLetterSubject, DLQ_STREAM, streamName, validateDomain, validateDurable } from './subjects';
 import { traceHeadersOf } from './trace';
-import type { ConsumerSpec, DeadLetter, DeliveredEvent, EventBus, EventEnvelope, Subscription } from './types';
+import type { ConsumerSpec, DeadLetter, DeliveredEvent, EncodedEvent, EventBus, EventEnvelope, Subscription } from './types';
 
 /**
  * The in-process event bus of the all-in-one mode, with JetStream's semantics: one append-only
@@ -236,18 +236,15 @@ export class InProcessEventBus implements EventBus {
     }
   }
 
-  async publish(envelope: EventEnvelope, headers: Readonly<Record<string, string>> = {}): Promise<void> {
+  async publish(event: EventEnvelope | EncodedEvent, headers: Readonly<Record<string, string>> = {}): Promise<void> {
     this.assertOpen();
-    validateEnvelope(envelope);
-    const stream = this.streams.get(envelope.domain);
-    if (!stream) throw new StreamNotFoundError(envelope.domain);
-    const messageHeaders: Record<string, string> = { ...headers, 'Nats-Msg-Id': envelope.eventId };
+    const subject = routeOf(event);
+    const { data, eventId, domain, type } = toEncodedEvent(event);
+    const stream = this.streams.get(domain);
+    if (!stream) throw new StreamNotFoundError(domain);
+    const messageHeaders: Record<string, string> = { ...headers, 'Nats-Msg-Id': eventId };
     if (!messageHeaders['traceparent']) Object.assign(messageHeaders, traceHeadersOf());
-    const appended = stream.append(
-      envelope.eventId,
-      { subject: subjectOf(envelope), data: encodeEnvelope(envelope), headers: messageHeaders, type: envelope.type },
-      Date.now(),
-    );
+    const appended = stream.append(eventId, { subject, data, headers: messageHeaders, type }, Date.now());
     if (!appended) return;
     for (const durable of stream.consumers) durable.active?.schedulePump();
   }

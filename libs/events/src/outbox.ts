@@ -18,6 +18,12 @@ export interface OutboxDocument extends BaseDocument {
   state: 'pending' | 'sent';
   domain: string;
   type: string;
+  /**
+   * The customer the event is about ('' when none), copied from the envelope so the relay can keep
+   * each customer's events in order without decoding the envelope. Absent in entries written
+   * before it existed (the relay then decodes).
+   */
+  subjectProfileId?: string;
   /** The encoded EventEnvelope, base64: stored as text so both store backends keep it byte for byte. */
   envelope: string;
   /** W3C trace context of the producing span, if there was one. */
@@ -120,6 +126,7 @@ class StoreOutbox implements Outbox {
       state: 'pending',
       domain: envelope.domain,
       type: envelope.type,
+      subjectProfileId: envelope.subjectProfileId,
       envelope: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
       createdAt: envelope.occurredAt ?? new Date(),
       ...(trace ? trace : {}),

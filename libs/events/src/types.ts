@@ -4,6 +4,20 @@ import type { StoreSession } from '@continuum/store';
 /** The envelope every event travels in (continuum.events.v1.EventEnvelope). */
 export type EventEnvelope = eventsV1.EventEnvelope;
 
+/**
+ * An event already encoded, with the fields that route it: what the outbox relay publishes, the
+ * envelope bytes exactly as the outbox stored them (no decode and re-encode on the way out). The
+ * bytes must be the encoding of an envelope carrying these same fields.
+ */
+export interface EncodedEvent {
+  /** The encoded continuum.events.v1.EventEnvelope. */
+  readonly data: Uint8Array;
+  readonly eventId: string;
+  readonly tenantId: string;
+  readonly domain: string;
+  readonly type: string;
+}
+
 /** Encodes/decodes one payload message: the ts-proto generated message object fits. */
 export interface PayloadCodec<P> {
   encode(message: P): { finish(): Uint8Array };
@@ -113,10 +127,11 @@ export interface EventBus {
   /** Declares the streams (one per domain, plus the dead-letter stream). Idempotent. */
   ensureStreams(domains: readonly string[]): Promise<void>;
   /**
-   * Publishes one encoded envelope; resolves once the broker has stored it. A second publish of
-   * the same event id within the dedupe window is acknowledged and dropped.
+   * Publishes one event (an envelope, encoded here, or an already encoded one, sent as it is);
+   * resolves once the broker has stored it. A second publish of the same event id within the
+   * dedupe window is acknowledged and dropped.
    */
-  publish(envelope: EventEnvelope, headers?: Readonly<Record<string, string>>): Promise<void>;
+  publish(event: EventEnvelope | EncodedEvent, headers?: Readonly<Record<string, string>>): Promise<void>;
   /** Starts a durable consumer; `handler` resolves to ack, rejects to retry (then dead-letter). */
   subscribe(spec: ConsumerSpec, handler: (event: DeliveredEvent) => Promise<void>): Promise<Subscription>;
   /** The oldest dead letters (at most `limit`, default 100), for inspection and tests. */
