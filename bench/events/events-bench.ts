@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/events/events-bench.ts              # writes `## Events` in bench/RESULTS.md
  *   npx tsx bench/events/events-bench.ts --events 5000 --rounds 1 --no-write
+ *   npx tsx bench/events/events-bench.ts --only relay,inbox --no-write   # some figures only (profiling)
  *
  * Figures (events/s; each the best of the interleaved rounds, all rounds listed):
  * - bare JetStream publish: js.publish with a Nats-Msg-Id, 16 awaiting their PubAck at once;
@@ -42,8 +43,12 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '2' },
     'no-write': { type: 'boolean', default: false },
+    /** Comma-separated figures to measure (publish, consume, relay, inbox, e2e, inprocess); all by default. */
+    only: { type: 'string', default: '' },
   },
 });
+const ONLY = new Set(args.only.split(',').map((s) => s.trim()).filter(Boolean));
+const wanted = (figure: string): boolean => ONLY.size === 0 || ONLY.has(figure);
 const EVENTS = Number(args.events);
 const ROUNDS = Number(args.rounds);
 const IN_FLIGHT = 16;
@@ -67,6 +72,25 @@ function perSecond(count: number, ms: number): number {
   return Math.round((count / ms) * 1000);
 }
 
+/** One figure of one round: events/s, and this process's CPU time (user + system, all threads) per event. */
+interface Measure {
+  rate: number;
+  cpuUs: number;
+}
+
+/** Starts timing EVENTS events; the returned function stops and gives the figure. */
+function startMeasure(): () => Measure {
+  // With BENCH_PHASES set, print each phase's window on the process clock (for CPU profiles).
+  const phaseStart = process.hrtime.bigint() / 1000n;
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    if (process.env['BENCH_PHASES']) console.log(`phase window µs: ${phaseStart},${process.hrtime.bigint() / 1000n}`);
+    return { rate: perSecond(EVENTS, performance.now() - started), cpuUs: Math.round(((used.user + used.system) / EVENTS) * 10) / 10 };
+  };
+}
+
 async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -76,7 +100,7 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs 
 }
 
 /** Bare JetStream: publish EVENTS messages with msg ids, IN_FLIGHT awaiting their PubAck. */
-async function barePublish(nc: NatsConnection): Promise<number> {
+async function barePublish(nc: NatsConnection): Promise<Measure> {
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const type = eventType();
@@ -87,7 +111,7 @@ async function barePublish(nc: NatsConnection): Promise<number> {
   );
   const subject = `bare.${domainCounter}.acme.thing_happened`;
   let next = 0;
-  const started = performance.now();
+  const stop = startMeasure();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
       while (next < EVENTS) {
@@ -98,18 +122,18 @@ async function barePublish(nc: NatsConnection): Promise<number> {
       }
     }),
   );
-  return perSecond(EVENTS, performance.now() - started);
+  return stop();
 }
 
 /** Bare JetStream: a durable pull consumer acking EVENTS messages already in its stream. */
-async function bareConsume(nc: NatsConnection): Promise<number> {
+async function bareConsume(nc: NatsConnection): Promise<Measure> {
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const stream = `BARE_${domainCounter}`;
   await jsm.consumers.add(stream, { durable_name: 'bare', ack_policy: AckPolicy.Explicit, max_ack_pending: 256 });
   const consumer = await js.consumers.get(stream, 'bare');
   let acked = 0;
-  const started = performance.now();
+  const stop = startMeasure();
   const messages = await consumer.consume({
     max_messages: 256,
     callback: (m: JsMsg) => {
@@ -118,7 +142,7 @@ async function bareConsume(nc: NatsConnection): Promise<number> {
     },
   });
   await waitUntil(() => acked >= EVENTS);
-  const rate = perSecond(EVENTS, performance.now() - started);
+  const rate = stop();
   await messages.close();
   return rate;
 }
@@ -145,25 +169,29 @@ function applyTo(store: DocumentStore) {
 }
 
 /** Relay publish rate from a pre-filled outbox, then the inbox consumer's apply rate on those events. */
-async function relayThenInbox(server: NatsServerFixture): Promise<{ relay: number; inbox: number }> {
+async function relayThenInbox(server: NatsServerFixture, withInbox: boolean): Promise<{ relay: Measure; inbox?: Measure }> {
   const bus = await createJetStreamBus({ servers: server.url, name: 'bench-relay' });
   const store = createEmbeddedStore();
   const type = eventType();
   await bus.ensureStreams([type.domain]);
   await fillOutbox(store, type, EVENTS);
   const relay = new OutboxRelay({ store, bus, maxInFlight: IN_FLIGHT });
-  let started = performance.now();
+  let stop = startMeasure();
   await relay.start();
   await waitUntil(() => relay.stats.marked >= EVENTS);
-  const relayRate = perSecond(EVENTS, performance.now() - started);
+  const relayRate = stop();
   await relay.stop();
+  if (!withInbox) {
+    await bus.close();
+    return { relay: relayRate };
+  }
 
   const consumerStore = createEmbeddedStore();
   const consumerBus = await createJetStreamBus({ servers: server.url, name: 'bench-inbox' });
-  started = performance.now();
+  stop = startMeasure();
   const inbox = await createInboxConsumer({ store: consumerStore, bus: consumerBus, spec: { durable: 'bench-inbox', domain: type.domain }, handler: applyTo(consumerStore) });
   await waitUntil(() => inbox.stats.applied >= EVENTS);
-  const inboxRate = perSecond(EVENTS, performance.now() - started);
+  const inboxRate = stop();
   await inbox.drain();
   await consumerBus.close();
   await bus.close();
@@ -171,7 +199,7 @@ async function relayThenInbox(server: NatsServerFixture): Promise<{ relay: numbe
 }
 
 /** Appends, relay and inbox consumer all running: events/s from the first append to the last apply. */
-async function endToEnd(bus: EventBus, consumerBus: EventBus): Promise<number> {
+async function endToEnd(bus: EventBus, consumerBus: EventBus): Promise<Measure> {
   const store = createEmbeddedStore();
   const consumerStore = createEmbeddedStore();
   const type = eventType();
@@ -179,10 +207,10 @@ async function endToEnd(bus: EventBus, consumerBus: EventBus): Promise<number> {
   const relay = new OutboxRelay({ store, bus, maxInFlight: IN_FLIGHT });
   await relay.start();
   const inbox = await createInboxConsumer({ store: consumerStore, bus: consumerBus, spec: { durable: 'bench-e2e', domain: type.domain }, handler: applyTo(consumerStore) });
-  const started = performance.now();
+  const stop = startMeasure();
   await fillOutbox(store, type, EVENTS);
   await waitUntil(() => inbox.stats.applied >= EVENTS);
-  const rate = perSecond(EVENTS, performance.now() - started);
+  const rate = stop();
   await inbox.drain();
   await relay.stop();
   return rate;
@@ -190,47 +218,73 @@ async function endToEnd(bus: EventBus, consumerBus: EventBus): Promise<number> {
 
 async function main(): Promise<void> {
   const server = await startNatsServer();
-  const rounds: Record<string, number>[] = [];
+  const rounds: Record<string, Measure>[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      const nc = await connect({ servers: server.url, name: 'bench-bare' });
-      const publish = await barePublish(nc);
-      const consume = await bareConsume(nc);
-      await nc.close();
-      const { relay, inbox } = await relayThenInbox(server);
-      const jsBus = await createJetStreamBus({ servers: server.url, name: 'bench-e2e' });
-      const jsConsumerBus = await createJetStreamBus({ servers: server.url, name: 'bench-e2e-consumer' });
-      const e2e = await endToEnd(jsBus, jsConsumerBus);
-      await jsBus.close();
-      await jsConsumerBus.close();
-      const memoryBus = createInProcessBus();
-      const inProcess = await endToEnd(memoryBus, memoryBus);
-      await memoryBus.close();
-      const result = { publish, consume, relay, inbox, e2e, inProcess };
+      const result: Record<string, Measure> = {};
+      if (wanted('publish') || wanted('consume')) {
+        const nc = await connect({ servers: server.url, name: 'bench-bare' });
+        result['publish'] = await barePublish(nc);
+        if (wanted('consume')) result['consume'] = await bareConsume(nc);
+        await nc.close();
+        // The same publish loop on a connection like the bus opens (no stack capture per request).
+        const lean = await connect({ servers: server.url, name: 'bench-bare-lean', noAsyncTraces: true });
+        result['publishLean'] = await barePublish(lean);
+        await lean.close();
+      }
+      if (wanted('relay') || wanted('inbox')) Object.assign(result, await relayThenInbox(server, wanted('inbox')));
+      if (wanted('e2e')) {
+        const jsBus = await createJetStreamBus({ servers: server.url, name: 'bench-e2e' });
+        const jsConsumerBus = await createJetStreamBus({ servers: server.url, name: 'bench-e2e-consumer' });
+        result['e2e'] = await endToEnd(jsBus, jsConsumerBus);
+        await jsBus.close();
+        await jsConsumerBus.close();
+      }
+      if (wanted('inprocess')) {
+        const memoryBus = createInProcessBus();
+        result['inProcess'] = await endToEnd(memoryBus, memoryBus);
+        await memoryBus.close();
+      }
       rounds.push(result);
       console.log(`round ${round + 1}:`, JSON.stringify(result));
     }
   } finally {
     await server.stop();
   }
-  const best = (key: string): number => Math.max(...rounds.map((r) => r[key] ?? 0));
-  const all = (key: string): string => rounds.map((r) => formatNumber(r[key] ?? 0)).join(' / ');
+  const best = (key: string): number => Math.max(...rounds.map((r) => r[key]?.rate ?? 0));
+  const all = (key: string): string => rounds.map((r) => formatNumber(r[key]?.rate ?? 0)).join(' / ');
+  const cpu = (key: string): string => {
+    const values = rounds.map((r) => r[key]?.cpuUs).filter((v): v is number => v !== undefined);
+    return values.length > 0 ? formatNumber(Math.min(...values)) : '—';
+  };
   const ratio = best('relay') / best('publish');
+  const leanRatio = best('relay') / best('publishLean');
+  // The relay and the bare publish of the same round ran minutes apart at most: their ratio per round.
+  const roundRatios = rounds.map((r) => (r['relay'] && r['publish'] ? (r['relay'].rate / r['publish'].rate).toFixed(2) : '—')).join(' / ');
   const rows = [
-    ['bare JetStream publish, 16 awaiting PubAck', formatNumber(best('publish')), all('publish'), 'baseline', '—'],
-    ['bare JetStream consume (durable pull, ack each)', formatNumber(best('consume')), all('consume'), 'baseline', '—'],
+    ['bare JetStream publish, 16 awaiting PubAck', formatNumber(best('publish')), all('publish'), cpu('publish'), 'baseline', '—'],
+    ['bare JetStream publish, 16 awaiting PubAck, `noAsyncTraces` (as the bus connects)', formatNumber(best('publishLean')), all('publishLean'), cpu('publishLean'), 'reference', '—'],
+    ['bare JetStream consume (durable pull, ack each)', formatNumber(best('consume')), all('consume'), cpu('consume'), 'baseline', '—'],
     [
       'outbox relay publish, 16 in flight (pre-filled outbox)',
       formatNumber(best('relay')),
       all('relay'),
-      `≥ 0.8 × bare publish (ratio ${ratio.toFixed(2)})`,
+      cpu('relay'),
+      `≥ 0.8 × bare publish (best/best ${ratio.toFixed(2)}; per round ${roundRatios}; vs the noAsyncTraces row ${leanRatio.toFixed(2)})`,
       ratio >= 0.8 ? 'PASS' : 'MISS',
     ],
-    ['inbox consumer apply (store transaction: upsert + inbox record)', formatNumber(best('inbox')), all('inbox'), '≥ 10,000 events/s', best('inbox') >= 10_000 ? 'PASS' : 'MISS'],
-    ['end to end: append → relay → JetStream → inbox, all at once', formatNumber(best('e2e')), all('e2e'), '—', '—'],
-    ['end to end on the in-process bus (all-in-one)', formatNumber(best('inProcess')), all('inProcess'), '—', '—'],
-  ];
-  const table = markdownTable(['figure (events/s)', 'best', 'rounds', 'target', 'result'], rows, ['l', 'r', 'r', 'l', 'l']);
+    [
+      'inbox consumer apply (store transaction: upsert + inbox record)',
+      formatNumber(best('inbox')),
+      all('inbox'),
+      cpu('inbox'),
+      '≥ 10,000 events/s',
+      best('inbox') >= 10_000 ? 'PASS' : 'MISS',
+    ],
+    ['end to end: append → relay → JetStream → inbox, all at once', formatNumber(best('e2e')), all('e2e'), cpu('e2e'), '—', '—'],
+    ['end to end on the in-process bus (all-in-one)', formatNumber(best('inProcess')), all('inProcess'), cpu('inProcess'), '—', '—'],
+  ].filter((row) => row[1] !== '0');
+  const table = markdownTable(['figure (events/s)', 'best', 'rounds', 'CPU µs/event (least)', 'target', 'result'], rows, ['l', 'r', 'r', 'r', 'l', 'l']);
   console.log(table);
   if (args['no-write']) return;
   await writeResultsSection({
