@@ -167,11 +167,11 @@ export class RoutingApplication {
       router.engine.setPolicy(policyOf(policy));
     }
     for (const q of queues) {
-      router.queues.set(q._id, q);
+      router.queues.set(q.queueId, q);
       router.engine.upsertQueue(queueDefOf(q));
     }
     for (const a of agents) {
-      router.agents.set(a._id, a);
+      router.agents.set(a.agentId, a);
       router.engine.restoreAgent(agentDefOf(a), a.presence, a.presenceTime.getTime());
     }
     const requeued: WriteOp[] = [];
@@ -211,7 +211,7 @@ export class RoutingApplication {
         return key.codec.decode(Buffer.from(stored.response, 'base64'));
       }
       return this.runPlan(router, plan, (response) =>
-        RoutingRepository.putRequest({ _id: id, fingerprint: key.fingerprint, response: Buffer.from(key.codec.encode(response).finish()).toString('base64'), createTime: new Date(this.clock()) }),
+        RoutingRepository.putRequest(id, { fingerprint: key.fingerprint, response: Buffer.from(key.codec.encode(response).finish()).toString('base64'), createTime: new Date(this.clock()) }),
       );
     })();
     router.inFlight.set(id, { fingerprint: key.fingerprint, answer });

@@ -18,7 +18,7 @@ import type {
   TaskView,
 } from './domain/model';
 import type { AgentView } from './domain/engine';
-import type { AgentDoc, PolicyDoc, QueueDoc, StoredExplanation, TaskDoc } from './store/documents';
+import { scopedId, type AgentDoc, type PolicyDoc, type QueueDoc, type StoredExplanation, type TaskDoc } from './store/documents';
 
 const C = commonV1.Channel;
 const CHANNEL_PAIRS: [commonV1.Channel, ChannelId][] = [
@@ -102,7 +102,7 @@ const date = (ms: number | undefined | null): Date | undefined => (ms === undefi
 
 export function queueDefOf(doc: QueueDoc): QueueDefinition {
   return {
-    id: doc._id,
+    id: doc.queueId,
     channel: doc.channel,
     priority: doc.priority,
     patienceMs: doc.patienceMs,
@@ -113,7 +113,7 @@ export function queueDefOf(doc: QueueDoc): QueueDefinition {
 
 export function queueToProto(doc: QueueDoc): routingV1.Queue {
   return {
-    queueId: doc._id,
+    queueId: doc.queueId,
     displayName: doc.displayName,
     channel: channelToProto(doc.channel),
     serviceLevel: { fraction: doc.serviceLevelFraction, thresholdSeconds: Math.round(doc.serviceLevelThresholdMs / 1000) },
@@ -126,9 +126,11 @@ export function queueToProto(doc: QueueDoc): routingV1.Queue {
 }
 
 /** A queue document from a validated proto (times set by the caller). */
-export function queueDocOf(q: routingV1.Queue, createTime: Date, updateTime: Date): Omit<QueueDoc, 'tenantId'> {
+export function queueDocOf(q: routingV1.Queue, tenantId: string, createTime: Date, updateTime: Date): QueueDoc {
   return {
-    _id: q.queueId,
+    _id: scopedId(tenantId, q.queueId),
+    tenantId,
+    queueId: q.queueId,
     displayName: q.displayName,
     channel: channelOf(q.channel),
     priority: q.priority,
@@ -143,18 +145,20 @@ export function queueDocOf(q: routingV1.Queue, createTime: Date, updateTime: Dat
 
 // ------------------------------------------------------------------ agents
 
-export function agentDefOf(doc: Pick<AgentDoc, '_id' | 'teamId' | 'skills' | 'capacities'>): AgentDefinition {
+export function agentDefOf(doc: Pick<AgentDoc, 'agentId' | 'teamId' | 'skills' | 'capacities'>): AgentDefinition {
   return {
-    id: doc._id,
+    id: doc.agentId,
     teamId: doc.teamId,
     skills: new Map(doc.skills.map((s) => [s.skill, s.proficiency])),
     capacity: new Map(doc.capacities.map((c) => [c.channel, c.maxConcurrent])),
   };
 }
 
-export function agentDocOf(a: routingV1.Agent, presence: Presence, presenceTime: Date, createTime: Date, updateTime: Date): Omit<AgentDoc, 'tenantId'> {
+export function agentDocOf(a: routingV1.Agent, tenantId: string, presence: Presence, presenceTime: Date, createTime: Date, updateTime: Date): AgentDoc {
   return {
-    _id: a.agentId,
+    _id: scopedId(tenantId, a.agentId),
+    tenantId,
+    agentId: a.agentId,
     displayName: a.displayName,
     teamId: a.teamId,
     skills: a.skills.map((s) => ({ skill: s.skill, proficiency: s.proficiency })),
@@ -168,7 +172,7 @@ export function agentDocOf(a: routingV1.Agent, presence: Presence, presenceTime:
 
 export function agentToProto(doc: AgentDoc, live: AgentView | undefined): routingV1.Agent {
   return {
-    agentId: doc._id,
+    agentId: doc.agentId,
     displayName: doc.displayName,
     teamId: doc.teamId,
     skills: doc.skills.map((s) => ({ skill: s.skill, proficiency: s.proficiency })),
@@ -200,9 +204,10 @@ export function policyOf(doc: PolicyDoc): RoutingPolicy {
   };
 }
 
-export function policyDocOf(p: routingV1.RoutingPolicy, version: number, updateTime: Date): Omit<PolicyDoc, 'tenantId'> {
+export function policyDocOf(p: routingV1.RoutingPolicy, tenantId: string, version: number, updateTime: Date): PolicyDoc {
   return {
-    _id: 'current',
+    _id: scopedId(tenantId, 'policy'),
+    tenantId,
     version,
     agingPointsPerPatience: p.agingPointsPerPatience,
     preferredAgentWindowMs: p.preferredAgentWindowSeconds * 1000,

@@ -156,8 +156,8 @@ export function routingRegistration(app: RoutingApplication): ServiceRegistratio
         return app.execute(router, idem('CreateQueue', req, routingV1.CreateQueueRequest, routingV1.CreateQueueResponse), () => {
           if (router.queues.has(q.queueId)) throw new AlreadyExistsError('QUEUE_ALREADY_EXISTS', `queue ${q.queueId} exists already`);
           const now = nowDate();
-          const doc = { ...queueDocOf(q, now, now), tenantId: router.tenantId };
-          router.queues.set(doc._id, doc);
+          const doc = queueDocOf(q, router.tenantId, now, now);
+          router.queues.set(doc.queueId, doc);
           router.engine.upsertQueue(queueDefOf(doc));
           return { response: { queue: queueToProto(doc) }, ops: [RoutingRepository.insertQueue(doc)] };
         });
@@ -177,8 +177,8 @@ export function routingRegistration(app: RoutingApplication): ServiceRegistratio
           if (channelOf(q.channel) !== old.channel && router.engine.hasLiveTasks({ queueId: q.queueId })) {
             throw new FailedPreconditionError('QUEUE_IN_USE', `queue ${q.queueId} has unfinished tasks: its channel cannot change`);
           }
-          const doc = { ...queueDocOf(q, old.createTime, nowDate()), tenantId: router.tenantId };
-          router.queues.set(doc._id, doc);
+          const doc = queueDocOf(q, router.tenantId, old.createTime, nowDate());
+          router.queues.set(doc.queueId, doc);
           const plan = app.effectsPlan(router, router.engine.upsertQueue(queueDefOf(doc)));
           return { response: { queue: queueToProto(doc) }, ops: [RoutingRepository.putQueue(doc), ...plan.ops], after: plan.after };
         });
@@ -231,10 +231,10 @@ export function routingRegistration(app: RoutingApplication): ServiceRegistratio
         return app.execute(router, idem('CreateAgent', req, routingV1.CreateAgentRequest, routingV1.CreateAgentResponse), () => {
           if (router.agents.has(a.agentId)) throw new AlreadyExistsError('AGENT_ALREADY_EXISTS', `agent ${a.agentId} exists already`);
           const now = nowDate();
-          const doc = { ...agentDocOf(a, 'offline', now, now, now), tenantId: router.tenantId };
-          router.agents.set(doc._id, doc);
+          const doc = agentDocOf(a, router.tenantId, 'offline', now, now, now);
+          router.agents.set(doc.agentId, doc);
           router.engine.upsertAgent(agentDefOf(doc));
-          return { response: { agent: agentToProto(doc, router.engine.agentView(doc._id)) }, ops: [RoutingRepository.insertAgent(doc)] };
+          return { response: { agent: agentToProto(doc, router.engine.agentView(doc.agentId)) }, ops: [RoutingRepository.insertAgent(doc)] };
         });
       }),
 
@@ -249,10 +249,10 @@ export function routingRegistration(app: RoutingApplication): ServiceRegistratio
         return app.execute(router, idem('UpdateAgent', req, routingV1.UpdateAgentRequest, routingV1.UpdateAgentResponse), () => {
           const old = router.agents.get(a.agentId);
           if (!old) throw notFound('AGENT', a.agentId);
-          const doc = { ...agentDocOf(a, old.presence, old.presenceTime, old.createTime, nowDate()), tenantId: router.tenantId };
-          router.agents.set(doc._id, doc);
+          const doc = agentDocOf(a, router.tenantId, old.presence, old.presenceTime, old.createTime, nowDate());
+          router.agents.set(doc.agentId, doc);
           const plan = app.effectsPlan(router, router.engine.upsertAgent(agentDefOf(doc)));
-          return { response: { agent: agentToProto(doc, router.engine.agentView(doc._id)) }, ops: [RoutingRepository.putAgent(doc), ...plan.ops], after: plan.after };
+          return { response: { agent: agentToProto(doc, router.engine.agentView(doc.agentId)) }, ops: [RoutingRepository.putAgent(doc), ...plan.ops], after: plan.after };
         });
       }),
 
@@ -275,7 +275,7 @@ export function routingRegistration(app: RoutingApplication): ServiceRegistratio
         v.throwIfAny();
         const router = await routerOf(ctx);
         const page = await app.repo.listAgents(ctx.tenantId, req.teamId, req.pageSize || 50, req.pageToken);
-        return { agents: page.items.map((d) => agentToProto(router.agents.get(d._id) ?? d, router.engine.agentView(d._id))), nextPageToken: page.nextPageToken };
+        return { agents: page.items.map((d) => agentToProto(router.agents.get(d.agentId) ?? d, router.engine.agentView(d.agentId))), nextPageToken: page.nextPageToken };
       }),
 
     deleteAgent: (req: routingV1.DeleteAgentRequest, ctx: CallContext) =>
@@ -334,7 +334,7 @@ export function routingRegistration(app: RoutingApplication): ServiceRegistratio
           if (req.expectedVersion !== current) {
             throw new AbortedError('VERSION_MISMATCH', `the policy is at version ${current}`, { current_version: String(current) });
           }
-          const doc = { ...policyDocOf(p, current + 1, nowDate()), tenantId: router.tenantId };
+          const doc = policyDocOf(p, router.tenantId, current + 1, nowDate());
           router.policyDoc = doc;
           const plan = app.effectsPlan(router, router.engine.setPolicy(policyOf(doc)));
           return { response: { policy: policyToProto(policyOf(doc), doc.updateTime) }, ops: [RoutingRepository.putPolicy(doc), ...plan.ops], after: plan.after };

@@ -24,7 +24,17 @@ export const COLLECTIONS = {
   requests: 'routing_requests',
 } as const;
 
+/**
+ * `_id` of a document named by a tenant-chosen id: ids are unique per collection across tenants
+ * (MongoDB's `_id`), so the tenant is part of it; two tenants may both have a queue `chat`.
+ */
+export function scopedId(tenantId: string, id: string): string {
+  return `${tenantId}:${id}`;
+}
+
 export interface QueueDoc extends BaseDocument {
+  /** The queue id as the tenant named it (`_id` is scopedId(tenant, queueId)). */
+  queueId: string;
   displayName: string;
   channel: ChannelId;
   priority: number;
@@ -37,6 +47,8 @@ export interface QueueDoc extends BaseDocument {
 }
 
 export interface AgentDoc extends BaseDocument {
+  /** The agent id as the tenant named it (`_id` is scopedId(tenant, agentId)). */
+  agentId: string;
   displayName: string;
   teamId: string;
   skills: { skill: string; proficiency: number }[];

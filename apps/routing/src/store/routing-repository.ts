@@ -7,7 +7,7 @@
 import type { Outbox } from '@continuum/events';
 import type { DocumentStore, Filter, Page, StoreSession, TenantScope } from '@continuum/store';
 import type { PendingEvent } from '../events/routing-events';
-import { COLLECTIONS, type AgentDoc, type PolicyDoc, type QueueDoc, type RequestDoc, type TaskDoc } from './documents';
+import { COLLECTIONS, scopedId, type AgentDoc, type PolicyDoc, type QueueDoc, type RequestDoc, type TaskDoc } from './documents';
 
 export async function defineRoutingCollections(store: DocumentStore): Promise<void> {
   await store.defineCollection(COLLECTIONS.queues, []);
@@ -58,14 +58,14 @@ export class RoutingRepository {
     const [queues, agents, policy, liveTasks] = await Promise.all([
       s.collection<QueueDoc>(COLLECTIONS.queues).find({}),
       s.collection<AgentDoc>(COLLECTIONS.agents).find({}),
-      s.collection<PolicyDoc>(COLLECTIONS.policies).findOne({ _id: 'current' }),
+      s.collection<PolicyDoc>(COLLECTIONS.policies).findOne({ _id: scopedId(tenantId, 'policy') }),
       s.collection<TaskDoc>(COLLECTIONS.tasks).find({ status: { $in: [...LIVE_STATUSES] } }, { sort: { createTime: 1, _id: 1 } }),
     ]);
     return { queues, agents, policy, liveTasks };
   }
 
   getQueue(tenantId: string, id: string): Promise<QueueDoc | null> {
-    return this.scope(tenantId).collection<QueueDoc>(COLLECTIONS.queues).findOne({ _id: id });
+    return this.scope(tenantId).collection<QueueDoc>(COLLECTIONS.queues).findOne({ _id: scopedId(tenantId, id) });
   }
 
   listQueues(tenantId: string, pageSize: number, pageToken: string): Promise<Page<QueueDoc>> {
@@ -73,7 +73,7 @@ export class RoutingRepository {
   }
 
   getAgent(tenantId: string, id: string): Promise<AgentDoc | null> {
-    return this.scope(tenantId).collection<AgentDoc>(COLLECTIONS.agents).findOne({ _id: id });
+    return this.scope(tenantId).collection<AgentDoc>(COLLECTIONS.agents).findOne({ _id: scopedId(tenantId, id) });
   }
 
   listAgents(tenantId: string, teamId: string, pageSize: number, pageToken: string): Promise<Page<AgentDoc>> {
@@ -82,7 +82,7 @@ export class RoutingRepository {
   }
 
   getPolicy(tenantId: string): Promise<PolicyDoc | null> {
-    return this.scope(tenantId).collection<PolicyDoc>(COLLECTIONS.policies).findOne({ _id: 'current' });
+    return this.scope(tenantId).collection<PolicyDoc>(COLLECTIONS.policies).findOne({ _id: scopedId(tenantId, 'policy') });
   }
 
   getTask(tenantId: string, id: string): Promise<TaskDoc | null> {
@@ -100,18 +100,18 @@ export class RoutingRepository {
   }
 
   getRequest(tenantId: string, key: string): Promise<RequestDoc | null> {
-    return this.scope(tenantId).collection<RequestDoc>(COLLECTIONS.requests).findOne({ _id: key });
+    return this.scope(tenantId).collection<RequestDoc>(COLLECTIONS.requests).findOne({ _id: scopedId(tenantId, key) });
   }
 
   // ---------------------------------------------------------------- writes (as WriteOps)
 
-  static putQueue(doc: Omit<QueueDoc, 'tenantId'>): WriteOp {
+  static putQueue(doc: QueueDoc): WriteOp {
     return async (s, session) => {
       await s.collection<QueueDoc>(COLLECTIONS.queues).replaceOne({ _id: doc._id }, doc, { upsert: true, session });
     };
   }
 
-  static insertQueue(doc: Omit<QueueDoc, 'tenantId'>): WriteOp {
+  static insertQueue(doc: QueueDoc): WriteOp {
     return async (s, session) => {
       await s.collection<QueueDoc>(COLLECTIONS.queues).insertOne(doc, { session });
     };
@@ -119,17 +119,17 @@ export class RoutingRepository {
 
   static deleteQueue(id: string): WriteOp {
     return async (s, session) => {
-      await s.collection<QueueDoc>(COLLECTIONS.queues).deleteOne({ _id: id }, { session });
+      await s.collection<QueueDoc>(COLLECTIONS.queues).deleteOne({ _id: scopedId(s.tenantId, id) }, { session });
     };
   }
 
-  static insertAgent(doc: Omit<AgentDoc, 'tenantId'>): WriteOp {
+  static insertAgent(doc: AgentDoc): WriteOp {
     return async (s, session) => {
       await s.collection<AgentDoc>(COLLECTIONS.agents).insertOne(doc, { session });
     };
   }
 
-  static putAgent(doc: Omit<AgentDoc, 'tenantId'>): WriteOp {
+  static putAgent(doc: AgentDoc): WriteOp {
     return async (s, session) => {
       await s.collection<AgentDoc>(COLLECTIONS.agents).replaceOne({ _id: doc._id }, doc, { upsert: true, session });
     };
@@ -137,19 +137,19 @@ export class RoutingRepository {
 
   static setPresence(agentId: string, presence: AgentDoc['presence'], at: Date): WriteOp {
     return async (s, session) => {
-      await s.collection<AgentDoc>(COLLECTIONS.agents).updateOne({ _id: agentId }, { $set: { presence, presenceTime: at } }, { session });
+      await s.collection<AgentDoc>(COLLECTIONS.agents).updateOne({ _id: scopedId(s.tenantId, agentId) }, { $set: { presence, presenceTime: at } }, { session });
     };
   }
 
   static deleteAgent(id: string): WriteOp {
     return async (s, session) => {
-      await s.collection<AgentDoc>(COLLECTIONS.agents).deleteOne({ _id: id }, { session });
+      await s.collection<AgentDoc>(COLLECTIONS.agents).deleteOne({ _id: scopedId(s.tenantId, id) }, { session });
     };
   }
 
-  static putPolicy(doc: Omit<PolicyDoc, 'tenantId'>): WriteOp {
+  static putPolicy(doc: PolicyDoc): WriteOp {
     return async (s, session) => {
-      await s.collection<PolicyDoc>(COLLECTIONS.policies).replaceOne({ _id: 'current' }, doc, { upsert: true, session });
+      await s.collection<PolicyDoc>(COLLECTIONS.policies).replaceOne({ _id: doc._id }, doc, { upsert: true, session });
     };
   }
 
@@ -168,9 +168,10 @@ export class RoutingRepository {
     };
   }
 
-  static putRequest(doc: Omit<RequestDoc, 'tenantId'>): WriteOp {
+  /** The idempotency record of `key` (method and request id). */
+  static putRequest(key: string, doc: Omit<RequestDoc, 'tenantId' | '_id'>): WriteOp {
     return async (s, session) => {
-      await s.collection<RequestDoc>(COLLECTIONS.requests).insertOne(doc, { session });
+      await s.collection<RequestDoc>(COLLECTIONS.requests).insertOne({ _id: scopedId(s.tenantId, key), ...doc }, { session });
     };
   }
 
