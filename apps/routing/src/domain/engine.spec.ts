@@ -195,6 +195,18 @@ describe('RoutingEngine', () => {
       expect(ex.trail.join('\n')).toMatch(/case owner chen is offline: skipped/);
     });
 
+    it('skips the team stage when the team has no agents', () => {
+      online(engine, agent('outsider', [['support', 9]], { voice: 1 }));
+      engine.upsertAgent(agent('chen', [['support', 5]], { voice: 1 }));
+      engine.setConnected('chen', true);
+      engine.setPresence('chen', 'away');
+      const sub = submission(clock, 'voice-support', { caseOwnerAgentId: 'chen', caseTeamId: 'team-ghost' });
+      expect(offers(engine.submit(sub))).toEqual([]);
+      expect(engine.view(sub.id)!.explanation.trail.join('\n')).toMatch(/team team-ghost has no agents: team stage skipped/);
+      // Straight from the preferred stage to the queue.
+      expect(offers(advance(clock, engine, 20_000))).toEqual([{ taskId: sub.id, agentId: 'outsider', offerId: expect.any(String) }]);
+    });
+
     it('notes that context was unavailable', () => {
       online(engine, agent('a', [['support', 5]], { voice: 1 }));
       const sub = submission(clock, 'voice-support', { contextAvailable: false });

@@ -114,6 +114,8 @@ export class RoutingEngine {
   private effects: RoutingEffect[] = [];
   private readonly toFill = new Set<AgentState>();
   private readonly routes = new Map<string, RouteProfile>();
+  /** Agents per team: a team stage is only worth waiting for when the team has someone in it. */
+  private readonly teamSizes = new Map<string, number>();
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
@@ -173,8 +175,11 @@ export class RoutingEngine {
       const agent = this.agents.get(def.id);
       if (!agent) {
         this.agents.set(def.id, new AgentState(def, this.seq++, now));
+        this.countTeam(def.teamId, 1);
         return;
       }
+      this.countTeam(agent.def.teamId, -1);
+      this.countTeam(def.teamId, 1);
       agent.def = def;
       this.index.refresh(agent, true);
       this.toFill.add(agent);
@@ -186,6 +191,7 @@ export class RoutingEngine {
     const agent = new AgentState(def, this.seq++, idleSince);
     agent.presence = presence;
     this.agents.set(def.id, agent);
+    this.countTeam(def.teamId, 1);
   }
 
   removeAgent(id: string): void {
@@ -194,6 +200,7 @@ export class RoutingEngine {
     this.stopDraining(agent);
     this.index.removeAll(agent);
     this.agents.delete(id);
+    this.countTeam(agent.def.teamId, -1);
   }
 
   agentView(id: string): AgentView | undefined {
@@ -517,6 +524,9 @@ export class RoutingEngine {
       }
     }
     this.setWindows(task);
+    if (noting && task.teamId !== '' && this.policy.teamWindowMs > 0 && !this.teamSizes.has(task.teamId)) {
+      task.note(now, `team ${task.teamId} has no agents: team stage skipped`);
+    }
     if (noting && task.preferredAgentId !== '' && this.policy.preferredAgentWindowMs > 0) {
       task.note(now, `${labelOf(task.preference)} ${task.preferredAgentId} tried alone for ${this.policy.preferredAgentWindowMs / 1000} s`);
     }
@@ -542,7 +552,15 @@ export class RoutingEngine {
 
   private setWindows(task: TaskState): void {
     task.preferredEndsMs = task.preferredAgentId !== '' ? this.policy.preferredAgentWindowMs : 0;
-    task.teamEndsMs = task.preferredEndsMs + (task.teamId !== '' ? this.policy.teamWindowMs : 0);
+    const teamStage = task.teamId !== '' && (this.teamSizes.get(task.teamId) ?? 0) > 0;
+    task.teamEndsMs = task.preferredEndsMs + (teamStage ? this.policy.teamWindowMs : 0);
+  }
+
+  private countTeam(teamId: string, delta: number): void {
+    if (teamId === '') return;
+    const n = (this.teamSizes.get(teamId) ?? 0) + delta;
+    if (n > 0) this.teamSizes.set(teamId, n);
+    else this.teamSizes.delete(teamId);
   }
 
   /** Sets stage, ring, requirements and when they change next, from the time waited. */
