@@ -42,3 +42,14 @@ export class DurableInUseError extends Error {
     this.name = 'DurableInUseError';
   }
 }
+
+/**
+ * Thrown (as a batch outcome) for an event that was not attempted because an earlier event of the
+ * same customer in its batch failed: the consumer hands it back to wait for its turn.
+ */
+export class EventSkippedError extends Error {
+  constructor() {
+    super('not attempted: an earlier event of the same customer in the batch failed');
+    this.name = 'EventSkippedError';
+  }
+}

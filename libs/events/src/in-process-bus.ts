@@ -3,7 +3,7 @@ import { BusClosedError, DurableInUseError, StreamNotFoundError } from './errors
 import { ConsumerRunner, resolveSpec, type DeadLetterRequest, type EventLog, type RawDelivery, type ResolvedConsumerSpec } from './consumer-runner';
 import { deadLetterSubject, DLQ_STREAM, streamName, validateDomain, validateDurable } from './subjects';
 import { traceHeadersOf } from './trace';
-import type { ConsumerSpec, DeadLetter, DeliveredEvent, EncodedEvent, EventBus, EventEnvelope, Subscription } from './types';
+import type { BatchEventHandler, ConsumerSpec, DeadLetter, EncodedEvent, EventBus, EventEnvelope, EventHandler, Subscription } from './types';
 
 /**
  * The in-process event bus of the all-in-one mode, with JetStream's semantics: one append-only
@@ -109,6 +109,65 @@ class DurableState {
   }
 }
 
+/** One delivery of a stored message (a class: no closures made per message). */
+class MemoryDelivery implements RawDelivery {
+  readonly seq: number;
+  readonly deliveryCount: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+  private settled = false;
+
+  constructor(
+    private readonly subscription: ActiveSubscription,
+    private readonly state: DurableState,
+    message: StoredMessage,
+    private readonly pending: PendingDelivery,
+  ) {
+    this.seq = message.seq;
+    this.deliveryCount = pending.deliveryCount;
+    this.subject = message.subject;
+    this.data = message.data;
+    this.headers = message.headers;
+  }
+
+  /** The first ack, nak or term counts; later ones are ignored, as the broker would. */
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.subscription.schedulePump();
+    return true;
+  }
+
+  ack(): void {
+    if (this.settle()) this.state.pending.delete(this.seq);
+  }
+
+  term(): void {
+    if (this.settle()) this.state.pending.delete(this.seq);
+  }
+
+  nak(delayMs: number): void {
+    if (!this.settle()) return;
+    const { state, seq, pending } = this;
+    if (delayMs <= 0) {
+      state.scheduleRedelivery(seq);
+      return;
+    }
+    pending.timer = setTimeout(() => {
+      pending.timer = undefined;
+      if (!state.pending.has(seq)) return;
+      state.scheduleRedelivery(seq);
+      state.active?.schedulePump();
+    }, delayMs);
+    pending.timer.unref();
+  }
+
+  working(): void {
+    // Nothing expires here while a message is being worked on: there is no ack wait in process.
+  }
+}
+
 class ActiveSubscription implements Subscription {
   private pumpScheduled = false;
   private stopped = false;
@@ -165,42 +224,7 @@ class ActiveSubscription implements Subscription {
     const pending = state.pending.get(message.seq) ?? { deliveryCount: 0, timer: undefined };
     pending.deliveryCount++;
     state.pending.set(message.seq, pending);
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      this.schedulePump();
-      return true;
-    };
-    const raw: RawDelivery = {
-      seq: message.seq,
-      deliveryCount: pending.deliveryCount,
-      subject: message.subject,
-      data: message.data,
-      headers: message.headers,
-      ack: () => {
-        if (settle()) state.pending.delete(message.seq);
-      },
-      term: () => {
-        if (settle()) state.pending.delete(message.seq);
-      },
-      nak: (delayMs: number) => {
-        if (!settle()) return;
-        if (delayMs <= 0) {
-          state.scheduleRedelivery(message.seq);
-          return;
-        }
-        pending.timer = setTimeout(() => {
-          pending.timer = undefined;
-          if (!state.pending.has(message.seq)) return;
-          state.scheduleRedelivery(message.seq);
-          state.active?.schedulePump();
-        }, delayMs);
-        pending.timer.unref();
-      },
-      working: () => undefined,
-    };
-    this.runner.deliver(raw);
+    this.runner.deliver(new MemoryDelivery(this, state, message, pending));
   }
 
   async drain(): Promise<void> {
@@ -249,7 +273,7 @@ export class InProcessEventBus implements EventBus {
     for (const durable of stream.consumers) durable.active?.schedulePump();
   }
 
-  async subscribe(spec: ConsumerSpec, handler: (event: DeliveredEvent) => Promise<void>): Promise<Subscription> {
+  async subscribe(spec: ConsumerSpec, handler: EventHandler | BatchEventHandler): Promise<Subscription> {
     this.assertOpen();
     validateDurable(spec.durable);
     validateDomain(spec.domain, 'spec.domain');

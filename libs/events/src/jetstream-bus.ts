@@ -33,7 +33,7 @@ import {
   validateDurable,
 } from './subjects';
 import { traceHeadersOf } from './trace';
-import type { ConsumerSpec, DeadLetter, DeliveredEvent, EncodedEvent, EventBus, EventEnvelope, Subscription } from './types';
+import type { BatchEventHandler, ConsumerSpec, DeadLetter, EncodedEvent, EventBus, EventEnvelope, EventHandler, Subscription } from './types';
 
 /**
  * The JetStream adapter. Streams (`CONTINUUM_<DOMAIN>` on `continuum.*.<domain>.>`, file storage,
@@ -242,7 +242,7 @@ export class JetStreamEventBus implements EventBus {
     }
   }
 
-  async subscribe(spec: ConsumerSpec, handler: (event: DeliveredEvent) => Promise<void>): Promise<Subscription> {
+  async subscribe(spec: ConsumerSpec, handler: EventHandler | BatchEventHandler): Promise<Subscription> {
     this.assertOpen();
     validateDurable(spec.durable);
     validateDomain(spec.domain, 'spec.domain');
@@ -286,7 +286,7 @@ export class JetStreamEventBus implements EventBus {
     const consumer = await this.js.consumers.get(stream, spec.durable);
     const messages = await consumer.consume({
       max_messages: resolved.maxInFlight,
-      callback: (message: JsMsg) => runner.deliver(toRawDelivery(message)),
+      callback: (message: JsMsg) => runner.deliver(new JetStreamDelivery(message)),
     });
     const subscription = new JetStreamSubscription(spec.durable, messages, runner, () => this.active.delete(key));
     this.active.set(key, subscription);
@@ -349,18 +349,37 @@ export class JetStreamEventBus implements EventBus {
   }
 }
 
-function toRawDelivery(message: JsMsg): RawDelivery {
-  return {
-    seq: message.seq,
-    deliveryCount: message.info.deliveryCount,
-    subject: message.subject,
-    data: message.data,
-    headers: headerRecord(message.headers),
-    ack: () => message.ack(),
-    nak: (delayMs: number) => message.nak(delayMs > 0 ? delayMs : undefined),
-    term: (reason: string) => message.term(reason),
-    working: () => message.working(),
-  };
+/** One JetStream delivery as the runner sees it (a class: no closures made per message). */
+class JetStreamDelivery implements RawDelivery {
+  readonly seq: number;
+  readonly deliveryCount: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(private readonly message: JsMsg) {
+    this.seq = message.seq;
+    this.deliveryCount = message.info.deliveryCount;
+    this.subject = message.subject;
+    this.data = message.data;
+    this.headers = headerRecord(message.headers);
+  }
+
+  ack(): void {
+    this.message.ack();
+  }
+
+  nak(delayMs: number): void {
+    this.message.nak(delayMs > 0 ? delayMs : undefined);
+  }
+
+  term(reason: string): void {
+    this.message.term(reason);
+  }
+
+  working(): void {
+    this.message.working();
+  }
 }
 
 /** Connects to NATS and returns the JetStream event bus. */

@@ -88,6 +88,18 @@ export function messagingAttributes(input: {
   return attributes;
 }
 
+/** Starts a span under `parent`; returns it and the context in which it is active. */
+export function startSpan(name: string, kind: SpanKind, parent: Context, attributes: Attributes): { span: Span; context: Context } {
+  const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes }, parent);
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/** Records `err` on a span as an exception and an error status (the message only: no stack). */
+export function recordFailure(span: Span, err: unknown): void {
+  span.recordException(err instanceof Error ? { name: err.name, message: err.message } : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
+}
+
 /** Runs `body` inside a span that ends with it, recording a failure as an error status. */
 export async function inSpan<R>(
   name: string,
@@ -96,12 +108,11 @@ export async function inSpan<R>(
   attributes: Attributes,
   body: (span: Span) => Promise<R>,
 ): Promise<R> {
-  const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes }, parent);
+  const { span, context: active } = startSpan(name, kind, parent, attributes);
   try {
-    return await context.with(trace.setSpan(parent, span), () => body(span));
+    return await context.with(active, () => body(span));
   } catch (err) {
-    span.recordException(err instanceof Error ? { name: err.name, message: err.message } : String(err));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
+    recordFailure(span, err);
     throw err;
   } finally {
     span.end();

@@ -66,6 +66,53 @@ export interface DeliveredEvent {
   readonly consumer: string;
 }
 
+/** A consumer's handler of one event: resolves to ack, rejects to retry (then dead-letter). */
+export type EventHandler = (event: DeliveredEvent) => Promise<void>;
+
+/** One event of a batch handed to a BatchEventHandler. */
+export interface BatchedEvent {
+  readonly event: DeliveredEvent;
+  /**
+   * Events with the same key are one customer's (tenant and subject profile): within a batch they
+   * come in stream order and must be applied in that order, and none may be applied after one of
+   * them failed. Undefined for events without a subject profile (no order among themselves).
+   */
+  readonly orderKey: string | undefined;
+  /**
+   * Runs `fn` inside this event's CONSUMER span (started on the first call), so whatever the
+   * handler does (spans, events it appends to an outbox) continues this event's trace.
+   */
+  within<R>(fn: () => R): R;
+}
+
+/** What a BatchEventHandler returns for a batch. */
+export interface BatchSettlement {
+  /**
+   * One per event, in batch order: resolves to ack it; rejects with the error to retry or
+   * dead-letter it as a single handler's failure would; rejects with `EventSkippedError` when it
+   * was not attempted because an earlier event of its customer in the batch failed (it is then
+   * handed back untouched, with no delivery counted against it).
+   */
+  readonly outcomes: readonly Promise<void>[];
+  /** Resolves (never rejects) once the batch no longer needs its resources: the next batch may start. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * A handler that takes several ready events at once (the inbox's group commit). The runner keeps
+ * the per-customer order: a customer's events in a batch are consecutive in stream order, and a
+ * customer never has events in two batches at once.
+ */
+export interface BatchEventHandler {
+  /** Most events per batch (at least 1). */
+  readonly maxBatchSize: number;
+  /** How long to wait for a fuller batch when fewer than maxBatchSize events are ready, in ms (0: start at once). */
+  readonly lingerMs?: number;
+  /** Batches handled at once (default 1). */
+  readonly maxConcurrentBatches?: number;
+  handleBatch(batch: readonly BatchedEvent[]): BatchSettlement;
+}
+
 /** How a handler's failure is treated. */
 export type HandlerOutcome = 'ack' | 'retry' | 'dead-letter';
 
@@ -132,8 +179,11 @@ export interface EventBus {
    * dedupe window is acknowledged and dropped.
    */
   publish(event: EventEnvelope | EncodedEvent, headers?: Readonly<Record<string, string>>): Promise<void>;
-  /** Starts a durable consumer; `handler` resolves to ack, rejects to retry (then dead-letter). */
-  subscribe(spec: ConsumerSpec, handler: (event: DeliveredEvent) => Promise<void>): Promise<Subscription>;
+  /**
+   * Starts a durable consumer; `handler` resolves to ack, rejects to retry (then dead-letter). A
+   * BatchEventHandler gets ready events in batches instead, with one outcome per event.
+   */
+  subscribe(spec: ConsumerSpec, handler: EventHandler | BatchEventHandler): Promise<Subscription>;
   /** The oldest dead letters (at most `limit`, default 100), for inspection and tests. */
   deadLetters(options?: { limit?: number; fromSequence?: number }): Promise<DeadLetter[]>;
   /** Drains every subscription, then closes the connection. */
