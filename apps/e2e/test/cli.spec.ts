@@ -39,7 +39,9 @@ describe('continuum up', () => {
       expect(output).toContain('npm run continuum -- demo web-then-call');
 
       process.kill(-group, 'SIGINT');
-      const code = await Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 30_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 30_000)))]);
+      clearTimeout(timer);
       expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
     } finally {
       try {
