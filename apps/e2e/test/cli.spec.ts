@@ -11,7 +11,7 @@ import { nodeArgs, ROOT } from './support/processes';
 jest.setTimeout(60_000);
 
 describe('continuum up', () => {
-  it('starts the all-in-one platform in the foreground and stops cleanly on Ctrl-C', async () => {
+  it('starts the all-in-one platform in the foreground, plays the demo the banner suggests, and stops cleanly on Ctrl-C', async () => {
     const ports = { identity: await freePort(), context: await freePort(), routing: await freePort(), admin: await freePort() };
     // Its own process group, like a terminal's foreground job: Ctrl-C signals the whole group.
     const child = spawn(process.execPath, nodeArgs('apps/cli/src/main.ts', ['up']), {
@@ -37,6 +37,16 @@ describe('continuum up', () => {
       expect(output).toContain(`localhost:${ports.identity}`);
       expect(output).toContain('AUTHENTICATION IS OFF');
       expect(output).toContain('npm run continuum -- demo web-then-call');
+
+      // The second terminal: the demo the banner suggests, in its human form.
+      const addresses = ['--identity', `127.0.0.1:${ports.identity}`, '--context', `127.0.0.1:${ports.context}`, '--routing', `127.0.0.1:${ports.routing}`];
+      const demo = await runCli(['demo', 'web-then-call', ...addresses]);
+      expect({ code: demo.code, stderr: demo.code === 0 ? '' : demo.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(demo.stdout.trimStart().startsWith('{')).toBe(false);
+      for (const line of ['▸ 1. An anonymous visitor starts a return on the web', '▸ 3. Twenty minutes later she calls', '  agent       agt-ana accepts the call', '✔ web-then-call played']) {
+        expect(demo.stdout).toContain(line);
+      }
+      expect(demo.stdout).toMatch(/known facts\s+.*order_number = A-10492/s);
 
       process.kill(-group, 'SIGINT');
       let timer: NodeJS.Timeout | undefined;
