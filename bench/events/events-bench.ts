@@ -3,10 +3,12 @@
  * run as a bare JetStream publish/consume baseline on the same nats-server, with the same payload.
  *
  *   npx tsx bench/events/events-bench.ts              # writes `## Events` in bench/RESULTS.md
+ *   npx tsx bench/events/events-bench.ts --runs 2     # the whole benchmark twice, both recorded
  *   npx tsx bench/events/events-bench.ts --events 5000 --rounds 1 --no-write
  *   npx tsx bench/events/events-bench.ts --only relay,inbox --no-write   # some figures only (profiling)
  *
- * Figures (events/s; each the best of the interleaved rounds, all rounds listed):
+ * Figures (events/s; each the best of the interleaved rounds, all rounds listed; and this process's
+ * CPU time per event, the least of the rounds):
  * - bare JetStream publish: js.publish with a Nats-Msg-Id, 16 awaiting their PubAck at once;
  * - bare JetStream consume: a durable pull consumer acking every message;
  * - relay: a pre-filled outbox (embedded store) published by OutboxRelay, 16 in flight, until every
@@ -14,9 +16,12 @@
  * - inbox consumer: the relay's events applied by createInboxConsumer, each in a store transaction
  *   with one upsert and the inbox record (target ≥ 10,000 events/s);
  * - end to end: appends in transactions, relay and inbox consumer all running at once;
- * - in-process bus: the inbox consumer on the all-in-one bus.
+ * - in-process bus: the inbox consumer on the all-in-one bus;
+ * - context identity-event projection: apps/context applying a backlog of identity events through
+ *   its inbox consumer (in-process bus), as `## Context` measures it (target ≥ 10,000 events/s).
  */
 import '../harness';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
@@ -37,13 +42,16 @@ import {
 import { createEmbeddedStore, type BaseDocument, type DocumentStore, type StoreSession } from '@continuum/store';
 import { startNatsServer, type NatsServerFixture } from '@continuum/testing';
 import { formatNumber, markdownTable, writeResultsSection } from '../harness';
+import { measureIdentityProjection } from './identity-projection';
 
 const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '2' },
+    /** Whole benchmark runs (each with its own nats-server and rounds), each recorded with its table. */
+    runs: { type: 'string', default: '1' },
     'no-write': { type: 'boolean', default: false },
-    /** Comma-separated figures to measure (publish, consume, relay, inbox, e2e, inprocess); all by default. */
+    /** Comma-separated figures to measure (publish, consume, relay, inbox, e2e, inprocess, projection); all by default. */
     only: { type: 'string', default: '' },
   },
 });
@@ -51,6 +59,7 @@ const ONLY = new Set(args.only.split(',').map((s) => s.trim()).filter(Boolean));
 const wanted = (figure: string): boolean => ONLY.size === 0 || ONLY.has(figure);
 const EVENTS = Number(args.events);
 const ROUNDS = Number(args.rounds);
+const RUNS = Math.max(1, Number(args.runs));
 const IN_FLIGHT = 16;
 const CUSTOMERS = 1000;
 
@@ -216,7 +225,8 @@ async function endToEnd(bus: EventBus, consumerBus: EventBus): Promise<Measure> 
   return rate;
 }
 
-async function main(): Promise<void> {
+/** One run: a fresh nats-server, ROUNDS interleaved rounds of every wanted figure; its table. */
+async function run(): Promise<string> {
   const server = await startNatsServer();
   const rounds: Record<string, Measure>[] = [];
   try {
@@ -245,24 +255,25 @@ async function main(): Promise<void> {
         result['inProcess'] = await endToEnd(memoryBus, memoryBus);
         await memoryBus.close();
       }
+      if (wanted('projection')) result['projection'] = await measureIdentityProjection(PROJECTION_EVENTS);
       rounds.push(result);
       console.log(`round ${round + 1}:`, JSON.stringify(result));
     }
   } finally {
     await server.stop();
   }
-  const best = (key: string): number => Math.max(...rounds.map((r) => r[key]?.rate ?? 0));
+  const best = (key: string): number => Math.max(0, ...rounds.map((r) => r[key]?.rate ?? 0));
   const all = (key: string): string => rounds.map((r) => formatNumber(r[key]?.rate ?? 0)).join(' / ');
   const cpu = (key: string): string => {
     const values = rounds.map((r) => r[key]?.cpuUs).filter((v): v is number => v !== undefined);
     return values.length > 0 ? formatNumber(Math.min(...values)) : '—';
   };
-  const ratio = best('relay') / best('publish');
-  const leanRatio = best('relay') / best('publishLean');
-  // The relay and the bare publish of the same round ran minutes apart at most: their ratio per round.
+  const ratioTo = (baseline: string): string => (best(baseline) > 0 ? (best('relay') / best(baseline)).toFixed(2) : '—');
+  // The relay and the bare publish of the same round ran a few seconds apart: their ratio per round.
   const roundRatios = rounds.map((r) => (r['relay'] && r['publish'] ? (r['relay'].rate / r['publish'].rate).toFixed(2) : '—')).join(' / ');
+  const relayPasses = best('publish') > 0 && best('relay') / best('publish') >= 0.8;
   const rows = [
-    ['bare JetStream publish, 16 awaiting PubAck', formatNumber(best('publish')), all('publish'), cpu('publish'), 'baseline', '—'],
+    ['bare JetStream publish, 16 awaiting PubAck (nats.js defaults)', formatNumber(best('publish')), all('publish'), cpu('publish'), 'baseline', '—'],
     ['bare JetStream publish, 16 awaiting PubAck, `noAsyncTraces` (as the bus connects)', formatNumber(best('publishLean')), all('publishLean'), cpu('publishLean'), 'reference', '—'],
     ['bare JetStream consume (durable pull, ack each)', formatNumber(best('consume')), all('consume'), cpu('consume'), 'baseline', '—'],
     [
@@ -270,11 +281,11 @@ async function main(): Promise<void> {
       formatNumber(best('relay')),
       all('relay'),
       cpu('relay'),
-      `≥ 0.8 × bare publish (best/best ${ratio.toFixed(2)}; per round ${roundRatios}; vs the noAsyncTraces row ${leanRatio.toFixed(2)})`,
-      ratio >= 0.8 ? 'PASS' : 'MISS',
+      `≥ 0.8 × bare publish: ${ratioTo('publish')} (per round ${roundRatios}); vs the noAsyncTraces row ${ratioTo('publishLean')}`,
+      best('publish') > 0 ? (relayPasses ? 'PASS' : 'MISS') : '—',
     ],
     [
-      'inbox consumer apply (store transaction: upsert + inbox record)',
+      'inbox consumer apply (group commit: upsert + inbox record per event, ≤ 64 events per transaction)',
       formatNumber(best('inbox')),
       all('inbox'),
       cpu('inbox'),
@@ -283,25 +294,52 @@ async function main(): Promise<void> {
     ],
     ['end to end: append → relay → JetStream → inbox, all at once', formatNumber(best('e2e')), all('e2e'), cpu('e2e'), '—', '—'],
     ['end to end on the in-process bus (all-in-one)', formatNumber(best('inProcess')), all('inProcess'), cpu('inProcess'), '—', '—'],
+    [
+      `context identity-event projection (apps/context via the inbox, in-process bus, ${formatNumber(PROJECTION_EVENTS)} events)`,
+      formatNumber(best('projection')),
+      all('projection'),
+      cpu('projection'),
+      '≥ 10,000 events/s (issue 5)',
+      best('projection') >= 10_000 ? 'PASS' : 'MISS',
+    ],
   ].filter((row) => row[1] !== '0');
-  const table = markdownTable(['figure (events/s)', 'best', 'rounds', 'CPU µs/event (least)', 'target', 'result'], rows, ['l', 'r', 'r', 'r', 'l', 'l']);
-  console.log(table);
+  return markdownTable(['figure (events/s)', 'best', 'rounds', 'CPU µs/event (least)', 'target', 'result'], rows, ['l', 'r', 'r', 'r', 'l', 'l']);
+}
+
+async function main(): Promise<void> {
+  const tables: string[] = [];
+  for (let r = 1; r <= RUNS; r++) {
+    const loadBefore = loadavg()[0] ?? 0;
+    const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const table = await run();
+    const loadAfter = loadavg()[0] ?? 0;
+    console.log(table);
+    tables.push(`Run ${r} of ${RUNS}, started ${startedAt}, 1-minute load average ${loadBefore.toFixed(2)} at its start and ${loadAfter.toFixed(2)} at its end:\n\n${table}`);
+  }
   if (args['no-write']) return;
   await writeResultsSection({
     title: 'Events',
     command: `npx tsx bench/events/events-bench.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
     summary:
-      `${formatNumber(EVENTS)} events per figure and round, ${ROUNDS} interleaved round(s), one process, nats-server ${'2.9'} (Debian) ` +
-      `started by the libs/testing fixture (JetStream, file storage), embedded store. Envelopes of ~200 bytes ` +
-      `(${CUSTOMERS} customers, a traceparent header). The bare baseline uses the nats.js client directly on the same server in the same round.\n\n${table}`,
-    notes: [
-      'The relay reads pending entries in id order (2048 per query), publishes at most 16 awaiting their PubAck and at most one per customer at a time, and marks them sent in batches of 64.',
-      'The inbox consumer runs each event in its own embedded-store transaction (the embedded store serializes transactions); 256 messages in flight, per-customer order kept.',
-      'The machine is shared with other engineers\' builds and tests: compare the ratio, not the absolute rates.',
-      'Where the time goes (CPU profiles of this benchmark): every event is written twice to the embedded store by the relay (append, mark sent) and twice more by the inbox (inbox record, effect), and an embedded-store write cost 30–60 µs on this machine; the sorted read of pending entries grows with the backlog; nats.js builds an Error (stack trace) per request, for the baseline and the relay alike. Next steps: a store-side ordered read of pending entries and cheaper single-document writes (libs/store), and publishing the stored envelope bytes without decode/re-encode.',
-    ],
+      `${formatNumber(EVENTS)} events per figure and round, ${ROUNDS} interleaved round(s) per run, ${RUNS} run(s), one process, nats-server 2.9 (Debian) ` +
+      `started by the libs/testing fixture for each run (JetStream, file storage), embedded store. Envelopes of ~200 bytes ` +
+      `(${CUSTOMERS} customers, a traceparent header). The bare baselines use the nats.js client directly on the same server in the same round. ` +
+      `"CPU µs/event" is this process's CPU time (user + system, all threads) per event, the least of the rounds: the figure least disturbed by neighbours ` +
+      `(nats-server's own CPU is not in it).\n\n${tables.join('\n\n')}`,
+    notes: NOTES,
   });
 }
+
+/** What the figures mean and where the time goes (kept with the code that produces them). */
+const NOTES: string[] = [
+  'Relay: reads pending entries in id order (2048 per query), publishes the stored envelope bytes as they are (no decode/re-encode; the customer for per-customer order is kept beside the envelope), at most 16 awaiting their PubAck and at most one per customer at a time, refills the slots freed by acks that arrived together in one go (one socket write per burst), and marks them sent 512 at a time (`updateMany` by `_id`). The bus connects with `noAsyncTraces` (nats.js captures no stack per request); the reference row shows what that alone is worth on the bare client.',
+  'Inbox: group commit. The ready events (up to 64; different customers, and consecutive events of one customer in stream order) are applied in one embedded-store transaction with their inbox records (one lookup and one insert), then acked; a failed batch is rolled back and redone event by event. One batch at a time per consumer; 256 messages in flight.',
+  'The machine is shared with other engineers\' builds and tests: compare ratios and CPU µs/event, not absolute rates; the first round of a run is usually the slowest (JIT warm-up).',
+  'Where the time goes now (CPU profiles of this benchmark, `node --cpu-prof`, relay phase): the nats.js publish itself (socket writes, PubAck parsing, and a `RequestError("cancelled")` it builds after every successful request, which `noAsyncTraces` does not avoid) is most of it; the relay adds about 12–15 µs per event, mainly marking entries sent (the embedded store\'s `updateMany` applies the update to each document, ~5–8 µs each) and the sorted read of pending entries (~5–7 µs per event with a 40,000-entry backlog: every read sorts all pending entries). Inbox phase: ~50 % the JetStream delivery (parsing, headers, envelope decode) and acks, the rest the store (the effect upsert ~8 µs, the batch\'s inbox insert ~3.5 µs per event).',
+  'Under tsx (benchmarks, tests) esbuild wraps every function created at run time to keep its name (`__name`, a `defineProperty`): the adapters and the runner make no closures per message for that reason.',
+  'Before the group commit and the relay changes (same benchmark, earlier code): recorded 2026-11-22T14:04Z under load 12.9: relay 6,720 events/s = 0.56 × bare publish, inbox 8,102, end to end 2,524, in-process 3,076; the same earlier code re-run at 14:43Z under load 1.8–3.9: relay 11,007 vs bare 18,067 (0.61), inbox 10,196, end to end 4,704, in-process 12,909. `## Context` recorded the identity projection at 4,594 events/s (load ~10); with the inbox at one event per transaction (maxBatchSize 1) and today\'s code it measured 13,500–18,900 events/s at load ~1.3, with the group commit 18,700–26,000 (identity-projection-probe, 3 rounds each).',
+];
+const PROJECTION_EVENTS = 30_000;
 
 main().catch((err: unknown) => {
   console.error(err);
