@@ -13,9 +13,9 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
   { name: 'web-then-call', title: 'pick up where the customer left off' },
   { name: 'case-owner', title: 'several days, several channels, one engineer' },
   { name: 'vip-service', title: 'segment-differentiated service' },
-  { name: 'email-stuck-web-chat', title: 'proactive help armed with context', arrivesWith: 'consent service (consent and contact budget)' },
-  { name: 'withdraw-and-forget', title: 'protect the customer', arrivesWith: 'consent service (consent history and privacy requests)' },
-  { name: 'dont-stalk', title: 'the contact budget', arrivesWith: 'consent service (contact budget)' },
+  { name: 'email-stuck-web-chat', title: 'proactive help armed with context', arrivesWith: 'consent service' },
+  { name: 'withdraw-and-forget', title: 'protect the customer', arrivesWith: 'consent service' },
+  { name: 'dont-stalk', title: 'the contact budget', arrivesWith: 'consent service' },
   { name: 'measure', title: 'channel-agnostic outcomes and staffing', arrivesWith: 'metrics service' },
 ];
 
