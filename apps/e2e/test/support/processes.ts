@@ -43,6 +43,7 @@ export class ManagedProcess {
     });
     const managed = new ManagedProcess(name, child);
     live.add(managed);
+    if (child.pid !== undefined) watchdog(child.pid);
     return managed;
   }
 
@@ -96,6 +97,16 @@ function installExitHook(): void {
       }
     }
   });
+}
+
+/**
+ * A detached shell that outlives a hard-killed test process (where no exit hook runs): once the
+ * test process is gone it kills the platform process. It ends by itself when the platform process
+ * ends first.
+ */
+function watchdog(pid: number): void {
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -9 ${pid} 2>/dev/null`;
+  spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 
 function httpStatus(url: string): Promise<number> {
