@@ -137,7 +137,6 @@ export async function playCaseOwner(run: ScenarioRun): Promise<CaseOwnerResult> 
     queueId: string;
     identifier: ObservedId;
     says: string;
-    handled: string;
     caseId?: string;
   }) => {
     const recognized = await resolve(run, input.channel, [input.identifier]);
@@ -163,7 +162,7 @@ export async function playCaseOwner(run: ScenarioRun): Promise<CaseOwnerResult> 
     const desk = await deskOffered(run, setup.desks, submitted.taskId);
     const { task } = await takeOffer(run, desk, submitted.taskId);
     r.say('agent', `${task.agentId} takes it`);
-    return { profileId: profile.profileId, task, recognized, handled: input.handled };
+    return { profileId: profile.profileId, task, recognized };
   };
 
   const explain = async (taskId: string) => {
@@ -185,7 +184,6 @@ export async function playCaseOwner(run: ScenarioRun): Promise<CaseOwnerResult> 
       queueId: QUEUES.voice,
       identifier: { type: IdentifierType.IDENTIFIER_TYPE_PHONE, value: phone, proof: AssuranceLevel.ASSURANCE_LEVEL_ASSERTED },
       says: `calls from ${phone}: "our invoice export fails for the EU entities"`,
-      handled: 'case opened',
     });
     const opened = await run.platform.context.openCase(
       contextV1.OpenCaseRequest.fromPartial({
@@ -252,7 +250,6 @@ export async function playCaseOwner(run: ScenarioRun): Promise<CaseOwnerResult> 
       queueId: QUEUES.email,
       identifier: { type: IdentifierType.IDENTIFIER_TYPE_EMAIL, value: email },
       says: `emails from ${email}: "attached are the export logs you asked for"`,
-      handled: 'logs received',
     },
     'email',
     'sent the export logs',
@@ -271,7 +268,6 @@ export async function playCaseOwner(run: ScenarioRun): Promise<CaseOwnerResult> 
       queueId: QUEUES.sms,
       identifier: { type: IdentifierType.IDENTIFIER_TYPE_PHONE, value: phone, proof: AssuranceLevel.ASSURANCE_LEVEL_ASSERTED },
       says: 'texts: "any news? month-end close is on Friday"',
-      handled: 'status given',
     },
     'sms',
     'asked for status before month-end close',
@@ -290,7 +286,6 @@ export async function playCaseOwner(run: ScenarioRun): Promise<CaseOwnerResult> 
       queueId: QUEUES.voice,
       identifier: { type: IdentifierType.IDENTIFIER_TYPE_PHONE, value: phone, proof: AssuranceLevel.ASSURANCE_LEVEL_ASSERTED },
       says: 'calls: "the export failed again this morning"',
-      handled: 'workaround given',
     },
     'call',
     'export failed again; workaround given (export per entity)',

@@ -51,7 +51,6 @@ export interface WebThenCallResult {
     readonly webTouchpointCount: number;
     readonly nextAction: string;
   };
-  readonly returnsAgents: readonly string[];
 }
 
 const JOURNEY = 'return-item';
@@ -324,7 +323,6 @@ export async function playWebThenCall(run: ScenarioRun): Promise<WebThenCallResu
       touchpointIds: [...visit.ids, loginResult.touchpointId, ...call.touchpointIds],
       call: { assurance: call.assurance, ivrSkippedSelfService: call.skipSelfService, taskId: call.task.taskId, queueId: QUEUE, agentId: call.task.agentId },
       agentView: call.agentView,
-      returnsAgents: ['agt-ana'],
     };
   }
 }

@@ -64,7 +64,7 @@ export interface TraceExpectation {
   readonly serverServiceOf?: Readonly<Record<string, string>>;
 }
 
-/** Why a trace does not (yet) meet its expectation; undefined when it does. */
+/** Why a trace does not (yet) meet its expectation; empty when it does. */
 export function traceProblems(spans: readonly SpanLine[], traceId: string, expectation: TraceExpectation): string[] {
   const trace = spans.filter((s) => s.traceId === traceId);
   const problems: string[] = [];
