@@ -47,6 +47,9 @@ export const kitConfigSchema = z
     GRPC_DEFAULT_DEADLINE_MS: intVar(10_000, 1, 3_600_000).describe('Deadline of a call whose client set none (ms).'),
     GRPC_MAX_DEADLINE_MS: intVar(60_000, 1, 3_600_000).describe('Longest deadline the server honours (ms); longer client deadlines are capped.'),
     GRPC_MAX_MESSAGE_BYTES: intVar(4 * 1024 * 1024, 1024, 256 * 1024 * 1024).describe('Largest gRPC message received or sent (bytes).'),
+    GRPC_MAX_CONCURRENT_CALLS: intVar(2_000, 0, 1_000_000).describe(
+      'Request/response calls in flight at once; past it new calls get RESOURCE_EXHAUSTED (SERVER_OVERLOADED) at once instead of queueing until they time out (0: no limit). Streams are not counted.',
+    ),
     SHUTDOWN_GRACE_MS: intVar(10_000, 0, 600_000).describe('Time calls in flight get to finish on SIGTERM before they are cancelled (ms).'),
     OTEL_EXPORTER_OTLP_ENDPOINT: urlVar().describe('OTLP gRPC endpoint for traces (e.g. http://otel-collector:4317); unset exports nothing.'),
     OTEL_TRACES_FILE: z.string().optional().describe('Append every span as a JSON line to this file (end-to-end tests, quick local looks at traces).'),

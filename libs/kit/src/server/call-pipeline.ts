@@ -14,7 +14,7 @@ import {
 import { ROOT_CONTEXT, SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import { authorizeScope, authorizeTenant } from '../auth/authorize';
 import type { Authenticator } from '../auth/authenticator';
-import { DeadlineExceededError } from '../errors/domain-errors';
+import { DeadlineExceededError, ResourceExhaustedError } from '../errors/domain-errors';
 import type { Logger } from '../logging/logger';
 import { metadataGetter } from '../telemetry/metadata-carrier';
 import { codeName, endRpcSpan, splitMethodPath } from '../telemetry/rpc-attributes';
@@ -41,6 +41,12 @@ export interface PipelineDeps {
   readonly metrics: GrpcServerMetrics;
   readonly tracker: CallTracker;
   readonly deadlines: DeadlinePolicy;
+  /**
+   * Request/response calls allowed in flight at once (0: no limit). Past it a call is refused at
+   * once with RESOURCE_EXHAUSTED (SERVER_OVERLOADED) instead of queueing until every caller times
+   * out; long-lived subscriptions are not counted.
+   */
+  readonly maxConcurrentRequests: number;
 }
 
 type GrpcType = 'unary' | 'server_stream' | 'client_stream' | 'bidi_stream';
@@ -171,7 +177,8 @@ async function runCall(
       : setTimeout(() => controller.abort(new DeadlineExceededError('DEADLINE_EXCEEDED', 'deadline exceeded')), Math.max(0, deadline - now));
   const onCancelled = (): void => controller.abort(new CallCancelledError());
   call.on('cancelled', onCancelled);
-  const untrack = deps.tracker.add(controller);
+  const overloaded = !subscription && deps.maxConcurrentRequests > 0 && deps.tracker.requests >= deps.maxConcurrentRequests;
+  const untrack = deps.tracker.add(controller, subscription);
 
   await context.with(trace.setSpan(parent, span), async () => {
     // Child loggers cost more than the rest of a call; they are made only when something logs.
@@ -180,6 +187,7 @@ async function runCall(
     let outcome: MappedStatus | undefined;
     let tenantId: string | undefined;
     try {
+      if (overloaded) throw new ResourceExhaustedError('SERVER_OVERLOADED', 'the server is at its limit of calls in flight; retry with backoff');
       const principal = await deps.authenticator.authenticate(call.metadata);
       tenantId = authorizeTenant(principal, call.metadata);
       authorizeScope(principal, m.requiredScope);

@@ -2,15 +2,26 @@
 export class CallTracker {
   private readonly active = new Set<AbortController>();
   private idleWaiters: Array<() => void> = [];
+  private requestCount = 0;
 
   get size(): number {
     return this.active.size;
   }
 
+  /** Request/response calls in flight (subscriptions excluded): what the overload limit counts. */
+  get requests(): number {
+    return this.requestCount;
+  }
+
   /** Tracks a call until the returned function is called. */
-  add(controller: AbortController): () => void {
+  add(controller: AbortController, subscription = false): () => void {
     this.active.add(controller);
+    if (!subscription) this.requestCount += 1;
+    let done = false;
     return () => {
+      if (done) return;
+      done = true;
+      if (!subscription) this.requestCount -= 1;
       this.active.delete(controller);
       if (this.active.size === 0) {
         const waiters = this.idleWaiters;

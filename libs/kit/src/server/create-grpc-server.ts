@@ -18,6 +18,8 @@ export interface GrpcServerConfig extends AuthConfig {
   readonly GRPC_DEFAULT_DEADLINE_MS: number;
   readonly GRPC_MAX_DEADLINE_MS: number;
   readonly GRPC_MAX_MESSAGE_BYTES: number;
+  /** Request/response calls in flight at once before new ones are refused (0: no limit). */
+  readonly GRPC_MAX_CONCURRENT_CALLS?: number;
 }
 
 export interface GrpcServerOptions {
@@ -84,6 +86,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     metrics: grpcServerMetrics(options.metricsRegistry),
     tracker,
     deadlines: { defaultMs: config.GRPC_DEFAULT_DEADLINE_MS, maxMs: config.GRPC_MAX_DEADLINE_MS },
+    maxConcurrentRequests: config.GRPC_MAX_CONCURRENT_CALLS ?? 0,
   };
 
   const serviceNames: string[] = [];

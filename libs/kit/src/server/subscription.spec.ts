@@ -1,4 +1,5 @@
 import { testingV1 } from '@continuum/contracts';
+import { decodeStatusDetails } from '../errors/status-details';
 import { startEcho, type EchoFixture } from '../echo/echo-fixture.test-util';
 
 // An agent's offer stream or a desktop watching a customer stays open far longer than a request's
@@ -35,5 +36,25 @@ describe('streamed responses outlive the default deadline', () => {
     await expect(
       echo.client.echo(testingV1.EchoRequest.fromPartial({ message: 'slow', delay: { seconds: 2, nanos: 0 } }), { tenantId: 'tenant-a', token, deadlineMs: 60_000 }),
     ).rejects.toMatchObject({ code: 4 });
+  });
+});
+
+describe('overload limit', () => {
+  let echo: EchoFixture;
+  beforeAll(async () => {
+    echo = await startEcho({ GRPC_MAX_CONCURRENT_CALLS: '2' });
+  });
+  afterAll(() => echo.stop());
+
+  it('refuses calls past the limit at once with RESOURCE_EXHAUSTED and serves again once calls finish', async () => {
+    const token = await echo.token();
+    const options = { tenantId: 'tenant-a', token, deadlineMs: 10_000 };
+    const slow = () => echo.client.echo(testingV1.EchoRequest.fromPartial({ message: 'slow', delay: { seconds: 0, nanos: 400_000_000 } }), options);
+    const inFlight = [slow(), slow()];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const refused = await echo.client.echo(testingV1.EchoRequest.fromPartial({ message: 'one too many' }), options).catch((e: unknown) => e);
+    expect(decodeStatusDetails(refused as { metadata?: import('@grpc/grpc-js').Metadata })).toMatchObject({ code: 8, errorInfo: { reason: 'SERVER_OVERLOADED' } });
+    await Promise.all(inFlight);
+    await expect(echo.client.echo(testingV1.EchoRequest.fromPartial({ message: 'after' }), options)).resolves.toMatchObject({ message: 'after' });
   });
 });
