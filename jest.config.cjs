@@ -4,5 +4,7 @@
  */
 /** @type {import('jest').Config} */
 module.exports = {
+  // A global option: Jest ignores `testTimeout` inside project configs when it runs several.
+  testTimeout: 30000,
   projects: ['<rootDir>/libs/*/jest.config.cjs', '<rootDir>/apps/*/jest.config.cjs', '<rootDir>/bench/jest.config.cjs'],
 };

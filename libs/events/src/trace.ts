@@ -80,7 +80,7 @@ export function messagingAttributes(input: {
     'messaging.operation.type': input.operation,
     'messaging.operation.name': input.operation,
     'messaging.message.id': input.eventId,
-    'continuum.tenant.id': input.tenantId,
+    'continuum.tenant_id': input.tenantId,
     'continuum.event.type': input.eventType,
   };
   if (input.consumer !== undefined) attributes['messaging.consumer.group.name'] = input.consumer;

@@ -41,9 +41,9 @@ export function readSpans(dir: string): SpanLine[] {
   return spans;
 }
 
-/** The tenant a span acted for: servers record `continuum.tenant_id`, the bus `continuum.tenant.id`. */
+/** The tenant a span acted for (`continuum.tenant_id` on gRPC and bus spans alike). */
 export function tenantOf(span: SpanLine): string | undefined {
-  const value = span.attributes['continuum.tenant_id'] ?? span.attributes['continuum.tenant.id'];
+  const value = span.attributes['continuum.tenant_id'];
   return typeof value === 'string' ? value : undefined;
 }
 

@@ -8,7 +8,8 @@ import { FileSpanExporter, type SpanLine } from './file-span-exporter';
 
 describe('FileSpanExporter', () => {
   it('writes each finished span as one JSON line with its trace, parent and service', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'spans-')), 'spans.jsonl');
+    // The folder does not exist yet: the exporter creates it.
+    const file = join(mkdtempSync(join(tmpdir(), 'spans-')), 'not-yet', 'spans.jsonl');
     const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'file-exporter-test' }),
       spanProcessors: [new SimpleSpanProcessor({ exporter: new FileSpanExporter(file) })],

@@ -1,4 +1,5 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ExportResultCode, hrTimeToMicroseconds, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
@@ -25,7 +26,10 @@ export interface SpanLine {
  * Synchronous appends keep lines whole when several processes share the file.
  */
 export class FileSpanExporter implements SpanExporter {
-  constructor(private readonly path: string) {}
+  constructor(private readonly path: string) {
+    // A missing folder would make every export fail without a word; create it up front.
+    mkdirSync(dirname(path), { recursive: true });
+  }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     try {
