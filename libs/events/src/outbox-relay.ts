@@ -269,9 +269,14 @@ export class OutboxRelay {
     let inFlight = 0;
     await new Promise<void>((resolve) => {
       // Slots freed by acks that arrived together are refilled together, after all of them were
-      // seen: their publishes then leave in one socket write instead of one write each.
+      // seen: their publishes then leave in one socket write instead of one write each. With
+      // nothing left to publish, the batch ends at once (its entries are marked sent without delay).
       let launchScheduled = false;
       const scheduleLaunch = (): void => {
+        if (ready.length === 0 || failure !== undefined || !this.running) {
+          launch();
+          return;
+        }
         if (launchScheduled) return;
         launchScheduled = true;
         setImmediate(() => {
