@@ -206,6 +206,35 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await sub.drain();
   });
 
+  it('keeps its lease while it publishes a batch that outlasts the lease; the standby publishes nothing', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    // A slow broker: one publish at a time, 40 ms each; 40 entries take ~1.6 s, four leases of 400 ms.
+    const slow: EventBus = Object.create(bus) as EventBus;
+    slow.publish = async (envelope, headers) => {
+      await sleep(40);
+      return bus.publish(envelope, headers);
+    };
+    await store.withTransaction(async (session) => {
+      for (let i = 0; i < 40; i++) await outbox.append(session, type, { tenantId: 'acme', subjectProfileId: `c${i}`, payload: { message: `m${i}` } });
+    });
+    const first = startRelay({ bus: slow, relayId: 'first', leaseMs: 400, maxInFlight: 1 });
+    await waitFor(() => first.stats.leader);
+    const second = startRelay({ bus: slow, relayId: 'second', leaseMs: 400, maxInFlight: 1 });
+    const received: string[] = [];
+    const sub = await bus.subscribe({ durable: 'watch', domain }, async (event) => {
+      received.push(decodePayload(type, event.envelope).message);
+    });
+    await waitFor(() => first.stats.marked === 40, { timeoutMs: 15000 });
+    await sleep(200);
+    expect(first.stats.published).toBe(40);
+    expect(second.stats.published).toBe(0);
+    expect(received).toHaveLength(40);
+    await sub.drain();
+  });
+
   it('keeps each customer in order through publish failures, with 16 in flight', async () => {
     const domain = freshDomain('ob');
     const type = testEventType(domain);
