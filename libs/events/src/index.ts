@@ -6,6 +6,11 @@
  */
 export type {
   EventEnvelope,
+  EncodedEvent,
+  EventHandler,
+  BatchedEvent,
+  BatchSettlement,
+  BatchEventHandler,
   PayloadCodec,
   EventType,
   NewEvent,
@@ -44,7 +49,7 @@ export {
   DLQ_STREAM,
 } from './subjects';
 export type { SubjectParts } from './subjects';
-export { EventTypeMismatchError, PoisonEventError, StreamNotFoundError, BusClosedError, DurableInUseError } from './errors';
+export { EventTypeMismatchError, PoisonEventError, StreamNotFoundError, BusClosedError, DurableInUseError, EventSkippedError } from './errors';
 export { traceHeadersOf, contextFromTraceHeaders } from './trace';
 export type { TraceHeaders } from './trace';
 export type { EventLog } from './consumer-runner';
@@ -55,7 +60,7 @@ export { createOutbox, defineOutboxCollection, OutboxSessionRequiredError, OUTBO
 export type { OutboxOptions, OutboxDocument } from './outbox';
 export { OutboxRelay } from './outbox-relay';
 export type { OutboxRelayOptions, OutboxRelayStats } from './outbox-relay';
-export { createInboxConsumer, defineInboxCollection, INBOX_COLLECTION } from './inbox';
-export type { InboxConsumerOptions, InboxDocument, InboxStats, InboxSubscription } from './inbox';
+export { createInboxConsumer, defineInboxCollection, INBOX_COLLECTION, DEFAULT_INBOX_BATCH_SIZE } from './inbox';
+export type { InboxConsumerOptions, InboxDocument, InboxStats, InboxBatchStats, InboxSubscription } from './inbox';
 export { createJetStreamBus, JetStreamEventBus } from './jetstream-bus';
 export type { JetStreamBusOptions } from './jetstream-bus';
