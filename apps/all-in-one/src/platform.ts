@@ -7,7 +7,7 @@ import {
   type GrpcServer,
   type Logger,
 } from '@continuum/kit';
-import { createInProcessBus, createJetStreamBus, type EventBus } from '@continuum/events';
+import { connectEventBus } from '@continuum/events';
 import { createStore } from '@continuum/store';
 import { allInOneConfigSchema, PROCESS_LEVEL_VARIABLES, type AllInOneConfig } from './config';
 import { HOSTED_SERVICES } from './hosted-services';
@@ -63,12 +63,6 @@ async function closeServers(servers: readonly GrpcServer[], graceMs: number): Pr
   await Promise.all(servers.map((server) => server.shutdown(graceMs)));
 }
 
-function connectBus(config: AllInOneConfig, logger: Logger): Promise<EventBus> | EventBus {
-  const servers = config.NATS_URL?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
-  if (servers.length === 0) return createInProcessBus({ log: logger });
-  return createJetStreamBus({ servers, name: 'continuum-all-in-one', log: logger });
-}
-
 /**
  * Starts every service of this wave in this process, each on its own gRPC port, sharing one event
  * bus (in-process unless NATS_URL) and giving each service its own store (embedded unless
@@ -85,7 +79,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
   const started: GrpcServer[] = [];
 
   try {
-    const bus = await connectBus(config, logger);
+    const bus = await connectEventBus({ natsUrl: config.NATS_URL, name: 'continuum-all-in-one', log: logger });
     shutdown.register('bus', () => bus.close());
 
     const servers = started;

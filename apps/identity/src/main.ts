@@ -5,7 +5,7 @@
  *
  *   node --conditions=@continuum/source --import tsx apps/identity/src/main.ts
  */
-import { createGrpcServer, createLogger, loadConfig, runMain, ShutdownManager, startAdminServer, startTelemetry } from '@continuum/kit';
+import { createLogger, loadConfig, runMain, serveModule, ShutdownManager, startTelemetry } from '@continuum/kit';
 import { identityConfigSchema } from './config';
 
 runMain(async () => {
@@ -18,14 +18,12 @@ runMain(async () => {
   shutdown.installSignalHandlers();
 
   const { createStore } = await import('@continuum/store');
-  const { createInProcessBus, createJetStreamBus } = await import('@continuum/events');
+  const { connectEventBus } = await import('@continuum/events');
   const { IDENTITY_ERROR_DOMAIN, createIdentityService } = await import('./index.js');
 
   const store = await createStore({ mongodbUri: config.MONGODB_URI, dbName: config.MONGODB_DB, logger });
   shutdown.register('store', () => store.close());
-  const servers = config.NATS_URL?.split(',').map((s) => s.trim()).filter(Boolean);
-  const bus = servers && servers.length > 0 ? await createJetStreamBus({ servers, name: config.SERVICE_NAME, log: logger }) : createInProcessBus({ log: logger });
-  if (bus.kind === 'in-process') logger.warn({}, 'NATS_URL is not set: events stay in this process (development only)');
+  const bus = await connectEventBus({ natsUrl: config.NATS_URL, name: config.SERVICE_NAME, log: logger });
   shutdown.register('bus', () => bus.close());
 
   const module = await createIdentityService({
@@ -37,13 +35,6 @@ runMain(async () => {
     settingsCacheMs: config.IDENTITY_SETTINGS_CACHE_MS,
     segmentBatchSize: config.IDENTITY_SEGMENT_BATCH_SIZE,
   });
-  await module.start();
-  shutdown.register('identity', () => module.stop());
-
-  const server = createGrpcServer({ serviceName: config.SERVICE_NAME, domain: IDENTITY_ERROR_DOMAIN, config, logger, registrations: module.registrations });
-  const admin = await startAdminServer({ port: config.ADMIN_PORT, isReady: () => server.isServing && !shutdown.isShuttingDown });
-  shutdown.register('admin', () => admin.close());
-  const port = await server.start();
-  shutdown.register('grpc', () => server.shutdown(config.SHUTDOWN_GRACE_MS));
-  logger.info({ grpc_port: port, admin_port: admin.port, store: store.backend, bus: bus.kind }, 'identity ready');
+  const { port, adminPort } = await serveModule({ module, domain: IDENTITY_ERROR_DOMAIN, config, logger, shutdown });
+  logger.info({ grpc_port: port, admin_port: adminPort, store: store.backend, bus: bus.kind }, 'identity ready');
 });

@@ -64,3 +64,4 @@ export { createInboxConsumer, defineInboxCollection, INBOX_COLLECTION, DEFAULT_I
 export type { InboxConsumerOptions, InboxDocument, InboxStats, InboxBatchStats, InboxSubscription } from './inbox';
 export { createJetStreamBus, JetStreamEventBus } from './jetstream-bus';
 export type { JetStreamBusOptions } from './jetstream-bus';
+export { connectEventBus, type ConnectEventBusOptions } from './connect-event-bus';
