@@ -56,6 +56,7 @@ class AgentPool {
   private readonly early = new Set<string>();
   private readonly streams: { cancel(): void }[] = [];
   offers = 0;
+  failures = 0;
 
   constructor(
     private readonly client: Client,
@@ -77,7 +78,10 @@ class AgentPool {
           .then(() =>
             unary(this.client.completeTask.bind(this.client), { agentId, taskId, outcome: routingV1.TaskOutcome.TASK_OUTCOME_RESOLVED, wrapUpCode: '', requestId: '' }, this.metadata.clone()),
           )
-          .catch(() => undefined);
+          .catch((error: unknown) => {
+            this.failures++;
+            if (this.failures <= 3) console.error(`  agent ${agentId} could not accept/complete ${taskId}: ${(error as Error).message}`);
+          });
       });
       call.on('error', () => undefined);
       await unary(this.client.setPresence.bind(this.client), { agentId, presence: routingV1.Presence.PRESENCE_AVAILABLE, requestId: '' }, this.metadata.clone());
@@ -122,7 +126,7 @@ async function createAgents(client: Client, metadata: Metadata, prefix: string, 
 async function main(): Promise<void> {
   // 1. decisions
   const decisions: DecisionResult[] = [];
-  for (const agents of SIZES) {
+  for (const agents of process.argv.includes('--skip-decisions') ? [] : SIZES) {
     console.log(`decision micro-benchmark: ${agents.toLocaleString('en-US')} agents, ${WAITING.toLocaleString('en-US')} waiting`);
     const r = runDecisionBench(agents, WAITING, ITERATIONS);
     decisions.push(r);
@@ -139,6 +143,7 @@ async function main(): Promise<void> {
     options: { contextAddress: contextDouble.address, agents60k: AGENTS_60K },
     startTimeoutSec: 900,
   });
+  console.log(`servers up (routing seeded in ${String(routing.info['seedSeconds'] ?? '?')} s)`);
   const echo = await startBareEcho();
   const metadata = metadataOf(routing);
   const client = makeClient(routing.address);
@@ -147,8 +152,11 @@ async function main(): Promise<void> {
 
   const target = { address: routing.address, makeClient };
   const run = `r${Date.now().toString(36)}`;
-  const submitAndAwaitOffer = async (c: Client, i: number): Promise<void> => {
-    const req = routingV1.SubmitTaskRequest.fromPartial({ requestId: `${run}-${i}`, task: { queueId: 'chat-returns', profileId: `prf-${i}` } });
+  // Every submission is a new task: the harness numbers calls from 0 again in every round.
+  let submissions = 0;
+  const submitAndAwaitOffer = async (c: Client): Promise<void> => {
+    const n = submissions++;
+    const req = routingV1.SubmitTaskRequest.fromPartial({ requestId: `${run}-${n}`, task: { queueId: 'chat-returns', profileId: `prf-${n}` } });
     const res = await unary(c.submitTask.bind(c), req, metadata.clone());
     await pool.offered(res.task?.taskId ?? '');
   };
@@ -177,8 +185,9 @@ async function main(): Promise<void> {
     Array.from({ length: 200 }, (_, i) => `agt-${Math.floor((i * AGENTS_60K) / 200)}`),
     false,
   );
-  const submitOnly = async (c: Client, i: number): Promise<void> => {
-    const req = routingV1.SubmitTaskRequest.fromPartial({ requestId: `${run}-big-${i}`, task: { queueId: 'chat-returns', profileId: `prf-${i}` } });
+  const submitOnly = async (c: Client): Promise<void> => {
+    const n = submissions++;
+    const req = routingV1.SubmitTaskRequest.fromPartial({ requestId: `${run}-big-${n}`, task: { queueId: 'chat-returns', profileId: `prf-${n}` } });
     await unary(c.submitTask.bind(c), req, big.clone());
   };
   console.log(`sustained submissions on a ${AGENTS_60K.toLocaleString('en-US')}-agent tenant`);
@@ -196,7 +205,7 @@ async function main(): Promise<void> {
   const closed64 = await compareToEcho({
     name: `SubmitTask, 64 in flight, ${AGENTS_60K.toLocaleString('en-US')}-agent tenant`,
     target: { ...target, channels: 4 },
-    call: (c, i) => submitOnly(c, 1_000_000 + i),
+    call: submitOnly,
     mode: 'closed',
     concurrency: 64,
     durationSec,

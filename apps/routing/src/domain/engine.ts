@@ -741,7 +741,8 @@ export class RoutingEngine {
     task.reservedBy = undefined;
     if (other && other.drainingFor === task.id) {
       other.drainingFor = undefined;
-      this.index.refresh(other);
+      // Back from draining counts as becoming available now (it is re-indexed after it looked for work).
+      other.idleSince = this.clock();
       this.toFill.add(other);
     }
   }

@@ -31,8 +31,21 @@ export class IdleList<A extends IdleRanked> {
   /** Inserts the agent at its rank; returns the node to remove it with. */
   insert(agent: A): IdleNode<A> {
     const node = new IdleNode(agent, this);
-    let after = this.tail;
-    while (after !== undefined && before(agent, after.agent)) after = after.prev;
+    let after: IdleNode<A> | undefined;
+    const head = this.head;
+    const tail = this.tail;
+    if (head !== undefined && tail !== undefined && agent.idleSince - head.agent.idleSince < tail.agent.idleSince - agent.idleSince) {
+      // Older than most (an agent back after a while): walk forward from the head instead.
+      after = undefined;
+      let next: IdleNode<A> | undefined = head;
+      while (next !== undefined && !before(agent, next.agent)) {
+        after = next;
+        next = next.next;
+      }
+    } else {
+      after = tail;
+      while (after !== undefined && before(agent, after.agent)) after = after.prev;
+    }
     if (after === undefined) {
       node.next = this.head;
       if (this.head) this.head.prev = node;
