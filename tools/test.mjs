@@ -1,6 +1,7 @@
 // The whole test suite, as the README's test command and CI run it:
 //   1. a NATS server for the JetStream suites (tools/ensure-nats.mjs),
-//   2. static checks: generated contracts match proto/, buf lint, type-check, ESLint, and the
+//   2. static checks: generated contracts match proto/, buf lint, buf breaking against main,
+//      type-check, ESLint, and the
 //      Kubernetes manifests render (when kubectl is installed),
 //   3. every Jest project.
 // Ends with one line `N passed, N failed` (Jest tests plus the static checks, each check counting
@@ -44,6 +45,13 @@ try {
 if (!skipChecks) {
   step('contracts match proto/', process.execPath, ['tools/generate-contracts.mjs', '--check']);
   step('buf lint', 'sh', ['-c', 'node tools/proto-deps.mjs && buf lint']);
+  // Breaking-change check of the API against main (on main itself it compares with itself; on a
+  // branch it refuses wire and source breaks of continuum.* packages).
+  if (spawnSync('git', ['rev-parse', '--verify', '--quiet', 'main'], { stdio: 'ignore' }).status === 0) {
+    step('buf breaking against main', 'buf', ['breaking', 'proto', '--against', '.git#branch=main,subdir=proto']);
+  } else {
+    console.log('\n- buf breaking against main: not run — this checkout has no local branch main');
+  }
   step('type-check', 'tsc', ['-b', 'tsconfig.json']);
   step('eslint', 'eslint', ['.', '--max-warnings=0']);
   if (spawnSync('sh', ['-c', 'command -v kubectl'], { stdio: 'ignore' }).status === 0) {
