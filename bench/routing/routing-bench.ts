@@ -244,23 +244,29 @@ async function main(): Promise<void> {
     (d) =>
       `| ${d.agents.toLocaleString('en-US')} | ${d.waiting.toLocaleString('en-US')} | ${d.pools} | ${fmt(micros(d.assignment.p50))} | ${fmt(micros(d.assignment.p99))} | ${fmt(micros(d.arrival.p50))} | ${fmt(micros(d.arrival.p99))} | ${Math.round(d.decisionsPerCpuSec).toLocaleString('en-US')} | ${Math.round(d.decisionsPerCpuSecWithTimers).toLocaleString('en-US')} | ${fmt(d.timerShare * 100, 0)} % | ${fmt(d.setupSec)} | ${Math.round(d.heapMiB)} |`,
   );
+  const decisionTable = [
+    '| agents | waiting | pools | assignment p50 µs | assignment p99 µs | arrival p50 µs | arrival p99 µs | decisions per CPU-s (timers excluded) | incl. timers | timer share of CPU | setup s | heap MiB |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...decisionRows,
+  ].join('\n');
+  const sustainedMet = sustained.throughput >= 2_000;
   await writeResultsSection({
     title: 'Routing',
     command: `npx tsx --expose-gc bench/routing/routing-bench.ts${quick ? ' --quick' : ''}`,
     summary:
       `Decisions: the engine alone (apps/routing RoutingEngine, no gRPC, no store) in the benchmark process, ${WAITING.toLocaleString('en-US')} waiting tasks, ${ITERATIONS.toLocaleString('en-US')} iterations of (an agent completes a task → the engine offers it its best waiting task; a new task arrives → the engine searches the agent index and queues it), timers every 100 ms of simulated time; 60 queues on voice/chat/email, blended agents, a VIP rule with chat 1:1, 20 % of tasks with a last agent. ` +
       `End to end: the routing service (kit gRPC server, auth disabled, embedded store, outbox relay to the in-process bus) in its own process; every SubmitTask asks a context double (a bare grpc-js ContextService in a third process) once, then commits the task and its events and pushes the offer; ${BENCH_AGENTS} agents hold ConnectAgent streams in the benchmark process and accept and complete every offer. ` +
-      `Sustained: tenant bench60k with ${AGENTS_60K.toLocaleString('en-US')} agents (200 connected and available, the rest offline), SubmitTask with its context call, tasks queue once the connected agents are full.`,
+      `Sustained: tenant bench60k with ${AGENTS_60K.toLocaleString('en-US')} agents (200 connected and available, the rest offline), SubmitTask with its context call, tasks queue once the connected agents are full.\n\n` +
+      decisionTable,
     figures,
     scenarios: [e2e.echo, e2e.target, sustained, closed64.echo, closed64.target],
     notes: [
-      '| agents | waiting | pools | assignment p50 µs | assignment p99 µs | arrival p50 µs | arrival p99 µs | decisions per CPU-s (timers excluded) | incl. timers | timer share of CPU | setup s | heap MiB |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...decisionRows,
-      '',
-      '- Decisions per CPU-second count assignment and arrival decisions over the CPU time of the benchmark thread (`process.threadCpuUsage`), with the loop\'s own bookkeeping (building submissions, accepting offers) left in: a conservative figure. The timer work (rings opening and stage fall-backs for the whole 100,000-task backlog: every waiting task is moved between pools two or three times in the run) is measured with the same clock and shown both excluded and counted in. Latency percentiles are wall-clock per engine call on a shared machine, so p99 includes being descheduled.',
-      '- The decision cost depends on how many waiting-task pools an agent qualifies for and on the skill index levels it walks, not on the number of agents: per-decision CPU barely moves from 1,000 to 60,000 agents.',
-      '- The end-to-end latency runs from the scheduled send time of SubmitTask to the moment the offer is received on the agent\'s stream (or the SubmitTask answer, whichever is later), so it includes the context call, the store transaction (task, task_created and task_offered in the outbox) and the stream push.',
+      'Decisions per CPU-second count assignment and arrival decisions over the CPU time of the benchmark thread (`process.threadCpuUsage`), with the loop\'s own bookkeeping (building submissions, accepting offers) left in. The timer work (rings opening and stage fall-backs for the whole 100,000-task backlog: every waiting task moves between pools two or three times during the run) is measured with the same clock and shown both excluded and counted in. Latency percentiles are wall-clock per engine call on a shared machine, so p99 includes being descheduled.',
+      'The decision cost depends on how many waiting-task pools an agent qualifies for and on the skill-index levels a search walks, not on the number of agents: CPU per decision moves little from 1,000 to 60,000 agents (the larger heap costs some GC).',
+      'End-to-end latency runs from the scheduled send time of SubmitTask to the moment the offer is received on the agent\'s stream (or the SubmitTask answer, whichever is later): the context call, the store transaction (task, task_created and task_offered in the outbox) and the stream push are all in it.',
+      sustainedMet
+        ? `The ${AGENTS_60K.toLocaleString('en-US')}-agent tenant sustained the offered 2,000 submissions/s.`
+        : `MISS: the ${AGENTS_60K.toLocaleString('en-US')}-agent tenant took ${Math.round(sustained.throughput).toLocaleString('en-US')} submissions/s of the 2,000/s offered (calls queued, hence the p50 of seconds). The engine is not the limit (a decision is tens of µs): the server spends about ${Math.round(sustained.server?.cpuMicrosPerCall ?? 0)} µs of CPU per submission, which pays for the incoming call through the kit, the outgoing GetContext call, one store transaction with the task and two outbox events, and the relay publishing and marking those events, all in one process on this 2-core machine shared with the load generator and the context double; the bare echo alone peaks at ${Math.round(closed64.echo.throughput).toLocaleString('en-US')} calls/s here. Sharding tenants across replicas (DESIGN §3) is how routing scales past one process.`,
     ],
   });
   pool.close();
