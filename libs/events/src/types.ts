@@ -22,6 +22,8 @@ export interface EncodedEvent {
 export interface PayloadCodec<P> {
   encode(message: P): { finish(): Uint8Array };
   decode(input: Uint8Array): P;
+  // ts-proto's own signature takes its DeepPartial<P>; `any` is what lets every generated message fit.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   fromPartial(object: any): P;
 }
 
