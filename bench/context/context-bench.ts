@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       `its outbox event in one transaction while the outbox relay publishes. Streamed ingestion writes batches of 128 per`,
       'client-stream call, 256 messages in flight. Identity-event consumption: a backlog of',
       `${IDENTITY_EVENTS.toLocaleString('en-US')} identity events (profile_created, segment_membership_changed) applied by the`,
-      'inbox consumer in the benchmark process, each in its own store transaction with its inbox record.',
+      'inbox consumer in the benchmark process (group commit: up to 64 events per store transaction with their inbox records).',
       `Each load ran ${rounds} interleaved round(s) of ${durationSec} s after ${warmupSec} s warm-up.`,
     ].join(' '),
     figures,
@@ -256,8 +256,8 @@ async function main(): Promise<void> {
     notes: [
       'Auth is disabled in the benchmarked server (no JWT verification per call); compare with the kit echo rows of `## Echo baseline` for what the kit itself costs.',
       'RecordTouchpoint: every call is one store transaction (touchpoint insert, profile-summary write, a fact write for half of them, the outbox insert), and the outbox relay then publishes and marks each event, all on the single embedded store; compare `server CPU µs/call` with the echo rows.',
-      'Streamed ingestion records the messages of a stream in transactions of up to 256 (here one per 128-message call: one read of existing ids, owners and references per batch, one timeline insert per batch, one summary write per customer), but every touchpoint still costs its own outbox event (append, relay publish, mark sent) and its summary/fact writes: about 150–180 µs of CPU per touchpoint in-process (CPU profile), i.e. a ceiling of a few thousand messages/s on this machine, far from half the bare bidi echo. Reaching it needs cheaper single-document writes (libs/store) or a batched outbox append (libs/events).',
-      'Identity-event consumption is one inbox transaction per event (inbox record + one read-model upsert) through libs/events; `## Events` measures the bare inbox (trivial effect) at about 8,000 events/s best on JetStream, so the 10,000 events/s target is bound by that per-event transaction.',
+      'Streamed ingestion records the messages of a stream in transactions of up to 256 (here one per 128-message call: one read of existing ids, owners and references per batch, one timeline insert per batch, one summary write per customer), but every touchpoint still costs its own outbox event (append, relay publish, mark sent) and its summary/fact writes: about 150–180 µs of CPU per touchpoint in-process (CPU profile taken before the events group commit and relay changes; not re-taken), i.e. a ceiling of a few thousand messages/s on this machine, far from half the bare bidi echo. Reaching it needs cheaper single-document writes (libs/store) or a batched outbox append (libs/events).',
+      'Identity-event consumption goes through the libs/events inbox with group commit (up to 64 events, their inbox records and read-model upserts in one store transaction); `## Events` measures the same projection alone.',
       'Merge in identity → visible in GetContext (apps/context/test/cross-service.spec.ts: real nats-server, identity as its own process, context consuming its events): 3–18 ms from the Resolve answer that stitched the cookie into the known profile to a GetContext that shows the web touchpoints (4 runs: 3.2, 4.1, 14.5, 17.5 ms); unmerge → split back 18–22 ms; erase → gone 14–20 ms.',
     ],
   });
