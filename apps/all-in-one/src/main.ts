@@ -5,18 +5,13 @@
  *   node --conditions=@continuum/source --import tsx apps/all-in-one/src/main.ts   (from source)
  *   node apps/all-in-one/dist/main.js                                              (built)
  */
-import { createLogger, loadConfig, runMain, ShutdownManager, startTelemetry } from '@continuum/kit';
+import { createLogger, loadConfig, runMain, startProcess } from '@continuum/kit';
 import { allInOneConfigSchema } from './config';
 
 runMain(async () => {
   const config = loadConfig(allInOneConfigSchema, { AUTH_MODE: 'disabled', ...process.env });
-  // Telemetry first, before the services (and the MongoDB driver) are loaded.
-  const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const logger = createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
-  const shutdown = new ShutdownManager({ logger, graceMs: config.SHUTDOWN_GRACE_MS });
-  // Registered first, so closed last: the spans of the shutdown itself are exported.
-  shutdown.register('telemetry', () => telemetry.shutdown());
-  shutdown.installSignalHandlers();
+  // Telemetry and logging first: the application (and the MongoDB driver) is imported after.
+  const { logger, shutdown } = startProcess(config);
   const { startPlatform, renderBanner } = await import('./index.js');
 
   const platform = await startPlatform({

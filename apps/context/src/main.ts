@@ -5,17 +5,13 @@
  *
  *   node --conditions=@continuum/source --import tsx apps/context/src/main.ts
  */
-import { createLogger, loadConfig, runMain, serveModule, ShutdownManager, startTelemetry } from '@continuum/kit';
+import { loadConfig, runMain, serveModule, startProcess } from '@continuum/kit';
 import { contextConfigSchema } from './config';
 
 runMain(async () => {
   const config = loadConfig(contextConfigSchema);
-  // Telemetry before the rest of the app (and the MongoDB driver) is loaded, so it is instrumented.
-  const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const logger = createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
-  const shutdown = new ShutdownManager({ logger, graceMs: config.SHUTDOWN_GRACE_MS });
-  shutdown.register('telemetry', () => telemetry.shutdown());
-  shutdown.installSignalHandlers();
+  // Telemetry and logging first: the application (and the MongoDB driver) is imported after.
+  const { logger, shutdown } = startProcess(config);
 
   const { createStore } = await import('@continuum/store');
   const { connectEventBus } = await import('@continuum/events');

@@ -70,6 +70,7 @@ export type { ClientCallOptions } from './client/call-metadata';
 export { startAdminServer, type AdminServer, type AdminServerOptions } from './admin/admin-server';
 export { ShutdownManager, type ShutdownManagerOptions } from './lifecycle/shutdown-manager';
 export { runMain } from './lifecycle/run-main';
+export { startProcess, type ProcessConfig, type StartedProcess } from './lifecycle/start-process';
 export { serveModule, type ServeModuleOptions, type ServedModule } from './lifecycle/serve-module';
 
 // the Echo test service (kit tests, benchmark baseline)
