@@ -7,6 +7,8 @@
  *
  *   npx tsx bench/context/context-bench.ts            (about 6 minutes incl. seeding)
  *   npx tsx bench/context/context-bench.ts --quick    (smoke test, not for the record)
+ *   npx tsx bench/context/context-bench.ts --only=stream   (parts: identity, get, record, stream;
+ *       nothing is written to RESULTS.md — with BENCH_CPU_PROFILE_DIR set, for profiling)
  */
 import * as path from 'node:path';
 import {
@@ -37,6 +39,10 @@ import { createEmbeddedStore } from '@continuum/store';
 import { createContextService } from '@continuum/context';
 
 const quick = process.argv.includes('--quick');
+/** `--only=stream,record`: run only these parts (for profiling; the section is not written). */
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
+const runs = (part: 'identity' | 'get' | 'record' | 'stream'): boolean => !only || only.has(part);
 const durationSec = quick ? 2 : 5;
 const warmupSec = quick ? 1 : 2;
 const rounds = quick ? 1 : 2;
@@ -145,9 +151,13 @@ async function measureIdentityConsumption(events: number): Promise<{ eventsPerSe
 }
 
 async function main(): Promise<void> {
-  console.log('identity-event consumption');
-  const identity = await measureIdentityConsumption(IDENTITY_EVENTS);
-  console.log(`  ${Math.round(identity.eventsPerSec)} events/s`);
+  let identity = { eventsPerSec: 0, seconds: 0 };
+  if (runs('identity')) {
+    console.log('identity-event consumption');
+    identity = await measureIdentityConsumption(IDENTITY_EVENTS);
+    console.log(`  ${Math.round(identity.eventsPerSec)} events/s`);
+  }
+  if (only && !runs('get') && !runs('record') && !runs('stream')) return;
 
   const echo = await startBareEcho();
   console.log(`seeding ${CUSTOMERS} customers…`);
@@ -174,6 +184,22 @@ async function main(): Promise<void> {
     const probe = await getContext(makeClient(context.address));
     if (probe.touchpointCount !== TARGET_TOUCHPOINTS || probe.recentTouchpoints.length !== 20 || probe.activeJourneys.length !== 1 || probe.openCases.length !== 1) {
       throw new Error(`the target customer is not seeded as expected: ${probe.touchpointCount} touchpoints`);
+    }
+    if (only) {
+      // A partial run for profiling: print what ran, record nothing.
+      if (runs('get')) await compare('GetContext', { mode: 'closed', concurrency: 16 }, getContext);
+      if (runs('record')) {
+        const prefix = `u-${Date.now()}`;
+        await compare('RecordTouchpoint', { mode: 'closed', concurrency: 64 }, (client, i) => unary(client.recordTouchpoint.bind(client), { touchpoint: touchpointFor(prefix, i), requestId: '' }, metadata.clone()));
+      }
+      if (runs('stream')) {
+        const ctxClient = makeClient(context.address);
+        streams.push(await runStreamScenario({ name: 'RecordTouchpoints client stream, batches of 128', open: () => recordStreamSession(ctxClient, metadata, `s-${Date.now()}`, 128), window: 256, durationSec, warmupSec }));
+        ctxClient.close();
+      }
+      for (const s of scenarios) console.log(`  ${s.name}: ${Math.round(s.throughput)} calls/s`);
+      for (const s of streams) console.log(`  ${s.name}: ${Math.round(s.messagesPerSec)} msg/s`);
+      return;
     }
     const ctx1 = await compare('GetContext', { mode: 'closed', concurrency: 1 }, getContext);
     const ctx16 = await compare('GetContext', { mode: 'closed', concurrency: 16 }, getContext);

@@ -4,7 +4,32 @@
  * parent goes away (a benchmark crashed or was interrupted) the server stops too, so no
  * orphan keeps a port and a core busy on a shared machine.
  */
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { BenchServer, ChildMessage, ParentMessage, ProcessSample, StartBenchServer } from './server-protocol';
+
+/**
+ * `BENCH_CPU_PROFILE_DIR=dir`: the server process records a V8 CPU profile from the moment it
+ * serves (seeding excluded) until it stops, into `dir/<module>-<pid>.cpuprofile` (open it in
+ * Chrome DevTools or speedscope). Figures taken while profiling are not for the record.
+ */
+async function startProfiling(modulePath: string): Promise<(() => Promise<void>) | undefined> {
+  const dir = process.env['BENCH_CPU_PROFILE_DIR'];
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    const file = path.join(dir, `${path.basename(modulePath, '.ts')}-${process.pid}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    console.error(`bench: CPU profile written to ${file}`);
+    session.disconnect();
+  };
+}
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -40,8 +65,10 @@ async function main(): Promise<void> {
   // Assigned once start() resolves; a stop request can arrive before that.
   let server: BenchServer | undefined = undefined;
   let stopping: Promise<void> | undefined;
+  let stopProfiling: (() => Promise<void>) | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      await stopProfiling?.();
       await server?.stop();
       send({ type: 'stopped' });
       process.disconnect?.();
@@ -55,6 +82,7 @@ async function main(): Promise<void> {
   process.on('disconnect', () => void stop());
 
   server = await start(options);
+  stopProfiling = await startProfiling(modulePath);
   send({ type: 'ready', address: server.address, info: { ...server.info }, clientMetadata: { ...server.clientMetadata } });
 }
 

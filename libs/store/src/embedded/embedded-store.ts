@@ -28,6 +28,7 @@ import { AsyncLock } from './async-lock';
 import { decodeDocument, encodeDocument } from './codec';
 import { compileFilter } from './matcher';
 import { compileProjection } from './projection';
+import { applyPlainUpdate, preparePlainUpdate, type PlainOp } from './plain-update';
 
 /** How the embedded store found the candidates of its last query (what MongoDB's explain() calls the winning plan). */
 export type EmbeddedPlan = { kind: 'id' } | { kind: 'index'; index: string; prefix: number; ordered?: true } | { kind: 'scan' };
@@ -250,6 +251,8 @@ interface PreparedUpdate {
   modifier: Update | undefined;
   /** The operators as functions that apply them to a document and return the changed paths; null for positional updates (mingo's full path, which needs the filter). */
   appliers: Array<(doc: Doc) => string[]> | null;
+  /** `$set` / `$unset` / `$inc` on plain paths, applied copy-on-write (see plain-update.ts); null otherwise. */
+  plain: PlainOp[] | null;
 }
 
 function prepareUpdate(update: Update): PreparedUpdate {
@@ -276,7 +279,7 @@ function prepareUpdate(update: Update): PreparedUpdate {
       }
     }
   }
-  return { onInsert, modifier, appliers };
+  return { onInsert, modifier, appliers, plain: modifier === undefined ? null : preparePlainUpdate(modifier) };
 }
 
 /** MongoDB refuses arithmetic on non-numbers; mingo would skip it silently. */
@@ -668,6 +671,18 @@ export class EmbeddedCollection implements CollectionBackend {
   /** Applies the update to a copy of `prev`; returns the new version, or null when nothing changed. */
   private updateDoc(prev: Doc, prepared: PreparedUpdate, filter: Filter, log: Change[]): Doc | null {
     if (prepared.modifier === undefined) return null;
+    if (prepared.plain !== null) {
+      checkArithmetic(prev, prepared.modifier);
+      const applied = applyPlainUpdate(prev, prepared.plain);
+      if (applied !== null) {
+        if (applied.changed.length === 0) return null;
+        const { next: shared } = applied;
+        if (shared._id !== prev._id) throw new ImmutableFieldError('_id');
+        if (shared.tenantId !== prev.tenantId) throw new ImmutableFieldError('tenantId');
+        this.put(prev.tenantId as string, prev._id as string, shared, prev, rootsOf(applied.changed), log);
+        return shared;
+      }
+    }
     const next = cloneValue(prev);
     const changed = applyModifier(next, prepared, filter);
     if (changed.length === 0) return null;
