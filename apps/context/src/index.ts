@@ -54,7 +54,7 @@ export async function createContextService(deps: ContextServiceDeps): Promise<Co
   };
   const core: CoreDeps = {
     store: deps.store,
-    outbox: { append: (session, type, event) => outbox().append(session, type, event) },
+    outbox: { append: (session, type, event) => outbox().append(session, type, event), appendAll: (session, events) => outbox().appendAll(session, events) },
     clock,
     hub,
   };

@@ -5,7 +5,7 @@ import { sleep, waitFor } from '@continuum/testing';
 import { decodePayload } from './envelope';
 import { createInboxConsumer } from './inbox';
 import { createInProcessBus } from './in-process-bus';
-import { createOutbox, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
+import { createOutbox, outgoing, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { captureSpans, freshDomain, testEventType } from './test-support.test-util';
 import type { EventBus, EventEnvelope } from './types';
@@ -117,6 +117,43 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await expect(outbox.append(undefined as unknown as StoreSession, type, { tenantId: 'acme', payload: { message: 'x' } })).rejects.toThrow(
       OutboxSessionRequiredError,
     );
+    expect(await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).countDocuments({})).toBe(0);
+  });
+
+  it('appends a batch of events of several types and tenants in one call, published in the order given', async () => {
+    const domain = freshDomain('ob');
+    const first = testEventType(domain, 'first_happened');
+    const second = testEventType(domain, 'second_happened');
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const received: string[] = [];
+    const sub = await bus.subscribe({ durable: 'all', domain }, async (event) => {
+      received.push(`${event.envelope.tenantId}:${event.envelope.type}:${decodePayload(event.envelope.type === 'first_happened' ? first : second, event.envelope).message}`);
+    });
+    const envelopes = await store.withTransaction((session) =>
+      outbox.appendAll(session, [
+        outgoing(first, { tenantId: 'acme', subjectProfileId: 'p1', payload: { message: '1' } }),
+        outgoing(second, { tenantId: 'globex', subjectProfileId: 'p1', payload: { message: '2' } }),
+        outgoing(first, { tenantId: 'acme', subjectProfileId: 'p1', payload: { message: '3' } }),
+      ]),
+    );
+    expect(envelopes.map((e) => e.type)).toEqual(['first_happened', 'second_happened', 'first_happened']);
+    expect(await store.withTransaction((session) => outbox.appendAll(session, []))).toEqual([]);
+    startRelay();
+    await waitFor(() => received.length === 3);
+    expect(received).toEqual(['acme:first_happened:1', 'globex:second_happened:2', 'acme:first_happened:3']);
+    await sub.drain();
+  });
+
+  it('appends none of a batch when one of its events is invalid', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const attempt = store.withTransaction((session) =>
+      outbox.appendAll(session, [outgoing(type, { tenantId: 'acme', payload: { message: 'ok' } }), outgoing(type, { tenantId: 'acme', subjectProfileId: 'has space', payload: { message: 'bad' } })]),
+    );
+    await expect(attempt).rejects.toMatchObject({ violations: [expect.objectContaining({ field: 'subject_profile_id' })] });
+    await expect(outbox.appendAll(undefined as unknown as StoreSession, [outgoing(type, { tenantId: 'acme', payload: { message: 'x' } })])).rejects.toThrow(OutboxSessionRequiredError);
     expect(await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).countDocuments({})).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 import type { BaseDocument, DocumentStore, StoreSession } from '@continuum/store';
 import { createEnvelope, encodeEnvelope } from './envelope';
 import { traceHeadersOf } from './trace';
-import type { EventEnvelope, EventType, NewEvent, Outbox } from './types';
+import type { EventEnvelope, EventType, NewEvent, Outbox, OutgoingEvent } from './types';
 
 /**
  * The transactional outbox. A service appends its events with the session of the transaction that
@@ -98,6 +98,11 @@ export function outboxSignalFor(store: DocumentStore): OutboxSignal {
   return signal;
 }
 
+/** Pairs an event type with an event of that type for `Outbox.appendAll`. */
+export function outgoing<P>(type: EventType<P>, event: NewEvent<P>): OutgoingEvent {
+  return { type: type as unknown as EventType<unknown>, event: event as NewEvent<unknown> };
+}
+
 export interface OutboxOptions {
   store: DocumentStore;
   /** Name of the producing service, written into every envelope (`identity`). */
@@ -113,27 +118,43 @@ class StoreOutbox implements Outbox {
   }
 
   async append<P>(session: StoreSession, type: EventType<P>, event: NewEvent<P>): Promise<EventEnvelope> {
+    const [envelope] = await this.appendAll(session, [outgoing(type, event)]);
+    return envelope as EventEnvelope;
+  }
+
+  async appendAll(session: StoreSession, events: readonly OutgoingEvent[]): Promise<EventEnvelope[]> {
     if (!session) throw new OutboxSessionRequiredError();
-    // Validates the event (InvalidArgumentError naming the field) before anything is written.
-    const envelope = createEnvelope(type, event, { producer: this.options.producer });
+    if (events.length === 0) return [];
+    // Validates every event (InvalidArgumentError naming the field) before anything is written.
+    const envelopes = events.map(({ type, event }) => createEnvelope(type, event, { producer: this.options.producer }));
     this.ready ??= defineOutboxCollection(this.options.store);
     await this.ready;
     const trace = traceHeadersOf();
-    const data = encodeEnvelope(envelope);
-    const document: OutboxDocument = {
-      _id: envelope.eventId,
-      tenantId: envelope.tenantId,
-      state: 'pending',
-      domain: envelope.domain,
-      type: envelope.type,
-      subjectProfileId: envelope.subjectProfileId,
-      envelope: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
-      createdAt: envelope.occurredAt ?? new Date(),
-      ...(trace ? trace : {}),
-    };
-    await this.options.store.forTenant(envelope.tenantId).collection<OutboxDocument>(OUTBOX_COLLECTION).insertOne(document, { session });
+    const byTenant = new Map<string, OutboxDocument[]>();
+    for (const envelope of envelopes) {
+      const data = encodeEnvelope(envelope);
+      const document: OutboxDocument = {
+        _id: envelope.eventId,
+        tenantId: envelope.tenantId,
+        state: 'pending',
+        domain: envelope.domain,
+        type: envelope.type,
+        subjectProfileId: envelope.subjectProfileId,
+        envelope: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
+        createdAt: envelope.occurredAt ?? new Date(),
+        ...(trace ? trace : {}),
+      };
+      const docs = byTenant.get(envelope.tenantId);
+      if (docs) docs.push(document);
+      else byTenant.set(envelope.tenantId, [document]);
+    }
+    for (const [tenantId, docs] of byTenant) {
+      const collection = this.options.store.forTenant(tenantId).collection<OutboxDocument>(OUTBOX_COLLECTION);
+      if (docs.length === 1) await collection.insertOne(docs[0] as OutboxDocument, { session });
+      else await collection.insertMany(docs, { session });
+    }
     this.signal.notify();
-    return envelope;
+    return envelopes;
   }
 }
 

@@ -196,6 +196,18 @@ export interface EventBus {
 export interface Outbox {
   /** Stores the event in the same transaction as the state change; the relay publishes it later. */
   append<P>(session: StoreSession, type: EventType<P>, event: NewEvent<P>): Promise<EventEnvelope>;
+  /**
+   * Stores several events (of any types, built with `outgoing(type, event)`) in the transaction in
+   * one write, in the given order: what a batch of state changes (streamed ingestion, a task that
+   * is created and offered at once) appends. Every event is validated before any is stored.
+   */
+  appendAll(session: StoreSession, events: readonly OutgoingEvent[]): Promise<EventEnvelope[]>;
+}
+
+/** An event waiting to be appended: its type and content, typed together by `outgoing`. */
+export interface OutgoingEvent {
+  readonly type: EventType<unknown>;
+  readonly event: NewEvent<unknown>;
 }
 
 /** An inbox consumer's handler: runs inside the store transaction that records the event as applied. */

@@ -1,4 +1,5 @@
 import { DomainError, FailedPreconditionError, InvalidArgumentError } from '@continuum/kit';
+import { outgoing } from '@continuum/events';
 import { DuplicateKeyError, type StoreSession } from '@continuum/store';
 import {
   advanceJourney,
@@ -344,10 +345,11 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
           }
           await repos.profiles.addToSummary(owner.profileId, ownTps, owner.doc, session);
         }
-        for (const tp of tps) {
-          if (tp.caseId) await repos.cases.attach(tp.caseId, tp.channel, now, session);
-          await deps.outbox.append(session, TouchpointRecorded, { tenantId, subjectProfileId: tp.profileId, payload: touchpointRecordedPayload(tp, repeatedOf.get(tp.touchpointId) ?? []) });
-        }
+        for (const tp of tps) if (tp.caseId) await repos.cases.attach(tp.caseId, tp.channel, now, session);
+        await deps.outbox.appendAll(
+          session,
+          tps.map((tp) => outgoing(TouchpointRecorded, { tenantId, subjectProfileId: tp.profileId, payload: touchpointRecordedPayload(tp, repeatedOf.get(tp.touchpointId) ?? []) })),
+        );
         return tps;
       });
     } catch (err) {

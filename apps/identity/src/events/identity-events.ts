@@ -1,5 +1,5 @@
 import { identityV1 } from '@continuum/contracts';
-import { defineEvent, type EventType, type Outbox } from '@continuum/events';
+import { defineEvent, outgoing, type EventType, type Outbox } from '@continuum/events';
 import type { StoreSession } from '@continuum/store';
 import type { DomainEvent } from '../domain';
 import { identifierToProto, mergeToProto, profileToProto } from '../mapping';
@@ -104,8 +104,11 @@ export function toOutgoing(event: DomainEvent): Appended {
  * the domain produced them (events of one profile are delivered in that order).
  */
 export async function appendEvents(outbox: Outbox, session: StoreSession, tenantId: string, events: readonly DomainEvent[]): Promise<void> {
-  for (const event of events) {
-    const out = toOutgoing(event);
-    await outbox.append(session, out.type, { tenantId, subjectProfileId: out.subject, payload: out.type.codec.fromPartial(out.payload) });
-  }
+  await outbox.appendAll(
+    session,
+    events.map((event) => {
+      const out = toOutgoing(event);
+      return outgoing(out.type, { tenantId, subjectProfileId: out.subject, payload: out.type.codec.fromPartial(out.payload) });
+    }),
+  );
 }

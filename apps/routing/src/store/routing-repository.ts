@@ -177,7 +177,7 @@ export class RoutingRepository {
 
   static appendEvents(events: readonly PendingEvent[]): WriteOp {
     return async (_s, session, outbox) => {
-      for (const e of events) await outbox.append(session, e.type, e.event);
+      await outbox.appendAll(session, events);
     };
   }
 
