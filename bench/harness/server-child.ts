@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   // Assigned once start() resolves; a stop request can arrive before that.
   let server: BenchServer | undefined = undefined;
   let stopping: Promise<void> | undefined;
-  let stopProfiling: (() => Promise<void>) | undefined;
+  let stopProfiling: (() => Promise<void>) | undefined = undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await stopProfiling?.();
