@@ -1,4 +1,4 @@
-import { SpanKind, trace } from '@opentelemetry/api';
+import { SpanKind, context, trace } from '@opentelemetry/api';
 import { InvalidArgumentError } from '@continuum/kit';
 import { createEmbeddedStore, type BaseDocument, type DocumentStore, type StoreSession } from '@continuum/store';
 import { sleep, waitFor } from '@continuum/testing';
@@ -340,5 +340,30 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     expect(consumer.spanContext().traceId).toBe(producer?.spanContext().traceId);
     expect(send?.attributes['messaging.operation.type']).toBe('send');
     await inbox.drain();
+  });
+
+  it('continues, for each event of a batch, the trace of the change that produced it', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    startRelay();
+    const tracer = trace.getTracer('test');
+    // Two callers' changes, committed together by a third party (a group commit).
+    const callerA = tracer.startSpan('rpc A');
+    const callerB = tracer.startSpan('rpc B');
+    const [a, b] = await store.withTransaction((session) =>
+      outbox.appendAll(session, [
+        outgoing(type, { tenantId: 'acme', subjectProfileId: 'p-1', payload: { message: 'a' } }, trace.setSpan(context.active(), callerA)),
+        outgoing(type, { tenantId: 'acme', subjectProfileId: 'p-2', payload: { message: 'b' } }, trace.setSpan(context.active(), callerB)),
+      ]),
+    );
+    callerA.end();
+    callerB.end();
+    const sendOf = (id: string | undefined) => spans.getFinishedSpans().find((s) => s.kind === SpanKind.PRODUCER && s.attributes['messaging.message.id'] === id);
+    await waitFor(() => sendOf(a?.eventId) && sendOf(b?.eventId));
+    expect(sendOf(a?.eventId)?.parentSpanContext?.spanId).toBe(callerA.spanContext().spanId);
+    expect(sendOf(b?.eventId)?.parentSpanContext?.spanId).toBe(callerB.spanContext().spanId);
+    expect(sendOf(b?.eventId)?.spanContext().traceId).toBe(callerB.spanContext().traceId);
   });
 });

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { BaseDocument, DocumentStore, StoreSession } from '@continuum/store';
 import { createEnvelope, encodeEnvelope } from './envelope';
 import { traceHeadersOf } from './trace';
@@ -99,8 +100,8 @@ export function outboxSignalFor(store: DocumentStore): OutboxSignal {
 }
 
 /** Pairs an event type with an event of that type for `Outbox.appendAll`. */
-export function outgoing<P>(type: EventType<P>, event: NewEvent<P>): OutgoingEvent {
-  return { type: type as unknown as EventType<unknown>, event: event as NewEvent<unknown> };
+export function outgoing<P>(type: EventType<P>, event: NewEvent<P>, context?: Context): OutgoingEvent {
+  return { type: type as unknown as EventType<unknown>, event: event as NewEvent<unknown>, ...(context ? { context } : {}) };
 }
 
 export interface OutboxOptions {
@@ -129,9 +130,11 @@ class StoreOutbox implements Outbox {
     const envelopes = events.map(({ type, event }) => createEnvelope(type, event, { producer: this.options.producer }));
     this.ready ??= defineOutboxCollection(this.options.store);
     await this.ready;
-    const trace = traceHeadersOf();
+    const active = traceHeadersOf();
     const byTenant = new Map<string, OutboxDocument[]>();
-    for (const envelope of envelopes) {
+    for (const [i, envelope] of envelopes.entries()) {
+      const own = events[i]?.context;
+      const trace = own ? traceHeadersOf(own) : active;
       const data = encodeEnvelope(envelope);
       const document: OutboxDocument = {
         _id: envelope.eventId,

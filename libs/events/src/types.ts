@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { eventsV1 } from '@continuum/contracts';
 import type { StoreSession } from '@continuum/store';
 
@@ -208,6 +209,11 @@ export interface Outbox {
 export interface OutgoingEvent {
   readonly type: EventType<unknown>;
   readonly event: NewEvent<unknown>;
+  /**
+   * The OpenTelemetry context of the change that produced the event, when it is not the active one
+   * (several callers' changes committed together): its trace continues through the event.
+   */
+  readonly context?: Context;
 }
 
 /** An inbox consumer's handler: runs inside the store transaction that records the event as applied. */

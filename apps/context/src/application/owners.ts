@@ -24,3 +24,25 @@ export async function resolveOwner(repos: TenantRepositories, profileId: string,
   }
   return { profileId: current, doc, erased: doc?.erased === true };
 }
+
+/** `resolveOwner` for many profiles at once: one read per merge hop instead of one per profile. */
+export async function resolveOwners(repos: TenantRepositories, profileIds: readonly string[], options?: SessionOption): Promise<Map<string, Owner>> {
+  const docs = new Map<string, ProfileDoc>();
+  let wanted = [...new Set(profileIds)];
+  for (let hops = 0; wanted.length > 0 && hops <= MAX_CHAIN; hops++) {
+    for (const doc of await repos.profiles.getMany(wanted, options)) docs.set(doc.profileId, doc);
+    // The next hop reads the merge targets not read yet.
+    wanted = [...new Set(wanted.flatMap((id) => docs.get(id)?.mergedIntoProfileId ?? []))].filter((id) => !docs.has(id));
+  }
+  const owners = new Map<string, Owner>();
+  for (const profileId of new Set(profileIds)) {
+    let current = profileId;
+    let doc = docs.get(current);
+    for (let hops = 0; doc?.mergedIntoProfileId && hops < MAX_CHAIN; hops++) {
+      current = doc.mergedIntoProfileId;
+      doc = docs.get(current);
+    }
+    owners.set(profileId, { profileId: current, doc, erased: doc?.erased === true });
+  }
+  return owners;
+}

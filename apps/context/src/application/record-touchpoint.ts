@@ -21,11 +21,11 @@ import {
   type Touchpoint,
 } from '../domain';
 import { TouchpointRecorded, appendJourneyEvent, touchpointRecordedPayload } from '../events/context-events';
-import { factFromDoc } from '../store/facts';
+import { factFromDoc, type FactDoc } from '../store/facts';
 import { repositoriesFor, type TenantRepositories } from '../store/repositories';
 import type { CoreDeps } from './deps';
 import { newDocumentId, newResourceId } from './ids';
-import { resolveOwner, type Owner } from './owners';
+import { resolveOwner, resolveOwners, type Owner } from './owners';
 
 /** A validated touchpoint as a channel sent it. */
 export interface TouchpointInput {
@@ -231,8 +231,7 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
   const repos = repositoriesFor(deps.store, tenantId);
   const outcomes: (BatchOutcome | undefined)[] = new Array(inputs.length).fill(undefined);
   const existing = new Map((await repos.touchpoints.byIds([...new Set(inputs.map((i) => i.touchpointId))])).map((t) => [t.touchpointId, t]));
-  const owners = new Map<string, Owner>();
-  for (const profileId of new Set(inputs.map((i) => i.profileId))) owners.set(profileId, await resolveOwner(repos, profileId));
+  const owners = await resolveOwners(repos, inputs.map((i) => i.profileId));
   const definitions = await repos.definitions.getMany([...new Set(inputs.flatMap((i) => (i.journeyDefinitionId ? [i.journeyDefinitionId] : [])))]);
   const cases = new Map<string, Case>();
   for (const caseId of new Set(inputs.flatMap((i) => (i.caseId ? [i.caseId] : [])))) {
@@ -325,10 +324,19 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
           byOwner.set(owner.profileId, group);
         }
         const repeatedOf = new Map<string, string[]>();
+        // The stored facts of every key the batch captures, for every customer in it, in one read.
+        const capturedKeys = [...new Set(tps.flatMap((tp) => tp.facts.map((f) => f.key)))];
+        const storedFacts = new Map<string, FactDoc[]>();
+        const withFacts = [...byOwner.values()].filter((g) => g.tps.some((tp) => tp.facts.length > 0)).map((g) => g.owner.profileId);
+        for (const doc of await repos.facts.forProfilesAndKeys(withFacts, capturedKeys, { session })) {
+          const list = storedFacts.get(doc.profileId);
+          if (list) list.push(doc);
+          else storedFacts.set(doc.profileId, [doc]);
+        }
         for (const { owner, tps: ownTps } of byOwner.values()) {
-          const keys = [...new Set(ownTps.flatMap((tp) => tp.facts.map((f) => f.key)))];
-          if (keys.length > 0) {
-            const known = await repos.facts.forKeys(owner.profileId, keys, { session });
+          const keys = new Set(ownTps.flatMap((tp) => tp.facts.map((f) => f.key)));
+          if (keys.size > 0) {
+            const known = (storedFacts.get(owner.profileId) ?? []).filter((doc) => keys.has(doc.key));
             const latest = new Map(known.map((doc) => [`${doc.originProfileId}\u0000${doc.key}`, doc]));
             const all: CapturedFact[] = known.map(factFromDoc);
             for (const tp of ownTps) {

@@ -22,6 +22,13 @@ export class FactRepository {
     return this.col.find({ profileId, key: keys.length === 1 ? keys[0] : { $in: [...keys] } }, options);
   }
 
+  /** The stored facts of these keys for several profiles (every origin under each), in one read. */
+  async forProfilesAndKeys(profileIds: readonly string[], keys: readonly string[], options?: SessionOption): Promise<FactDoc[]> {
+    if (profileIds.length === 0 || keys.length === 0) return [];
+    const one = <T>(values: readonly T[]): T | { $in: T[] } => (values.length === 1 ? (values[0] as T) : { $in: [...values] });
+    return this.col.find({ profileId: one(profileIds), key: one(keys) }, options);
+  }
+
   /**
    * Keeps `fact` as the latest of its key for `originProfileId` unless a newer capture is already
    * stored (a late arrival must not overwrite newer knowledge). `existing` is what the caller read

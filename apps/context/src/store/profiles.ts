@@ -24,6 +24,11 @@ export class ProfileRepository {
     return (await this.col.findOne({ profileId }, options)) ?? undefined;
   }
 
+  async getMany(profileIds: readonly string[], options?: SessionOption): Promise<ProfileDoc[]> {
+    if (profileIds.length === 0) return [];
+    return this.col.find({ profileId: profileIds.length === 1 ? profileIds[0] : { $in: [...profileIds] } }, options);
+  }
+
   /** Sets read-model fields, creating the profile document when it is the first word about it. */
   async upsert(profileId: string, set: Partial<Omit<ProfileDoc, '_id' | 'tenantId' | 'profileId'>>, session: StoreSession, extra: Update = {}): Promise<void> {
     const setOnInsert: Record<string, unknown> = {};

@@ -78,7 +78,13 @@ describe('plain updates (copy-on-write $set / $unset / $inc)', () => {
     expect(preparePlainUpdate({ $push: { items: 1 } })).toBeNull();
     expect(preparePlainUpdate({ $set: { a: 1, 'a.b': 2 } })).toBeNull();
     expect(preparePlainUpdate({ $set: { a: 1 }, $unset: { a: '' } })).toBeNull();
-    expect(preparePlainUpdate({ $set: { a: 1, ab: 2 } })).not.toBeNull();
+    expect(preparePlainUpdate({ $set: { a: 1, 'a-x': 2, 'a.b': 3 } })).toBeNull();
+    expect(preparePlainUpdate({ $set: { 'a.b.c': 1 }, $inc: { 'a.b': 1 } })).toBeNull();
+    expect(preparePlainUpdate({ $set: { a: 1, ab: 2, 'b.a': 3 } })).not.toBeNull();
+    expect(preparePlainUpdate({ $set: { '': 1 } })).toBeNull();
+    expect(preparePlainUpdate({ $set: { 'a..b': 1 } })).toBeNull();
+    expect(preparePlainUpdate({ $set: { 'a.': 1 } })).toBeNull();
+    expect(preparePlainUpdate({ $set: { a1: 1, 'b.c2': 1 } })?.map((o) => o.parts)).toEqual([['a1'], ['b', 'c2']]);
   });
 
   it('answers null for a path through an array or a scalar, before changing anything', () => {

@@ -19,31 +19,59 @@ export interface PlainOp {
 }
 
 const PLAIN_OPERATORS = new Set(['$set', '$unset', '$inc']);
-const NUMERIC = /^\d+$/;
+
+/** The segments of a plain path, or null for '' segments, `$` anywhere, or an all-digit segment (an array element). */
+function plainParts(path: string): string[] | null {
+  const parts: string[] = [];
+  let start = 0;
+  let digitsOnly = true;
+  for (let i = 0; i <= path.length; i++) {
+    const c = i < path.length ? path.charCodeAt(i) : 46; // end of path ends the last segment like a '.'
+    if (c === 46) {
+      if (i === start || digitsOnly) return null;
+      parts.push(path.slice(start, i));
+      start = i + 1;
+      digitsOnly = true;
+    } else if (c === 36) return null; // '$'
+    else if (c < 48 || c > 57) digitsOnly = false;
+  }
+  return parts;
+}
 
 /** The update as plain ops, or null when it needs the general path. */
 export function preparePlainUpdate(modifier: Readonly<Record<string, unknown>>): PlainOp[] | null {
   const ops: PlainOp[] = [];
-  for (const op of Object.keys(modifier)) {
+  for (const op in modifier) {
     if (!PLAIN_OPERATORS.has(op)) return null;
     const fields = modifier[op];
     if (!isPlainObject(fields)) return null;
-    for (const path of Object.keys(fields)) {
-      const parts = path.split('.');
-      // `$` (positional, operators) and numeric segments (array elements) take the general path.
-      if (parts.some((p) => p === '' || p.startsWith('$') || NUMERIC.test(p))) return null;
-      if (op === '$inc' && typeof fields[path] !== 'number') return null;
-      ops.push({ kind: op as PlainOp['kind'], path, parts, value: fields[path] });
+    for (const path in fields) {
+      const value = fields[path];
+      if (op === '$inc' && typeof value !== 'number') return null;
+      const parts = plainParts(path);
+      if (parts === null) return null;
+      ops.push({ kind: op as PlainOp['kind'], path, parts, value });
     }
   }
-  // Two paths where one contains the other conflict (MongoDB refuses them): the general path decides.
-  const paths = ops.map((o) => o.path).sort();
-  for (let i = 1; i < paths.length; i++) {
-    const a = paths[i - 1] as string;
-    const b = paths[i] as string;
-    if (a === b || b.startsWith(`${a}.`)) return null;
-  }
+  if (ops.length > 1 && hasConflict(ops)) return null;
   return ops;
+}
+
+/** Two paths where one contains the other (or equal ones) conflict: MongoDB refuses them, the general path decides. */
+function hasConflict(ops: readonly PlainOp[]): boolean {
+  const paths = new Set<string>();
+  for (const op of ops) {
+    if (paths.has(op.path)) return true;
+    paths.add(op.path);
+  }
+  for (const op of ops) {
+    let prefix = '';
+    for (let i = 0; i < op.parts.length - 1; i++) {
+      prefix = i === 0 ? (op.parts[0] as string) : `${prefix}.${op.parts[i] as string}`;
+      if (paths.has(prefix)) return true;
+    }
+  }
+  return false;
 }
 
 /** Deep equality as the general path's `$set` decides "unchanged" (object key order ignored). */
