@@ -16,7 +16,8 @@ import { getContext, getFacts } from './application/context-query';
 import type { CoreDeps } from './application/deps';
 import { resolveOwner } from './application/owners';
 import { createDefinition, getDefinition, getJourney, listDefinitions, listJourneys, updateDefinition } from './application/journeys';
-import { recordTouchpoint, recordTouchpointBatch, type TouchpointInput } from './application/record-touchpoint';
+import { recordTouchpointBatch, type TouchpointInput } from './application/record-touchpoint';
+import { TouchpointWriter } from './application/touchpoint-writer';
 import type { ChangeKind, ContextChangeNotice } from './application/watch-hub';
 import { CaseClosedError, ContextDomainError, DomainValidationError, VersionMismatchError } from './domain';
 import { caseStatuses, caseToWire, channels, contextToWire, definitionToWire, factToWire, journeyStatuses, journeyToWire, touchpointToWire } from './mapping';
@@ -80,6 +81,8 @@ const limits = (v: Violations, touchpointLimit: number, factLimit: number): { to
 
 /** The ContextService registration: handlers and the scope each method requires. */
 export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof contextV1.ContextServiceService> {
+  // Concurrent unary recordings of a tenant share transactions (group commit).
+  const writer = new TouchpointWriter(deps);
   return {
     definition: contextV1.ContextServiceService,
     scopes: {
@@ -108,7 +111,7 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
         checkId(v, 'request_id', req.requestId, false);
         v.throwIfAny();
         if (!input) throw new InvalidArgumentError([{ field: 'touchpoint', description: 'is required', reason: 'REQUIRED' }]);
-        const result = await guard(() => recordTouchpoint(deps, ctx.tenantId, input));
+        const result = await guard(() => writer.record(ctx.tenantId, input));
         return { touchpoint: touchpointToWire(result.touchpoint), alreadyRecorded: result.alreadyRecorded };
       },
 

@@ -96,6 +96,52 @@ describe('RecordTouchpoint', () => {
   });
 });
 
+describe('RecordTouchpoint under concurrency (group commit)', () => {
+  it('commits concurrent calls together, answering each with its own outcome, refusals and repeats included', async () => {
+    const tenant = await f.as('group');
+    const def = await defineJourney(tenant);
+    const profiles = Array.from({ length: 6 }, newProfile);
+    const transactions = jest.spyOn(f.store, 'withTransaction');
+    const calls = Array.from({ length: 60 }, (_, i) => {
+      const call = f.client.recordTouchpoint(
+          {
+            touchpoint: touchpoint({
+              touchpointId: i === 59 ? 'grp-0' : `grp-${i}`, // the last one repeats the first id
+              profileId: profiles[i % profiles.length],
+              occurredAt: at(i),
+              agentId: `agent-${i}`,
+              ...(i === 7 ? { journeyDefinitionId: def.journeyDefinitionId, journeyStepId: 'no-such-step' } : {}),
+              ...(i === 8 ? { journeyDefinitionId: def.journeyDefinitionId, journeyStepId: 'start' } : {}),
+            }),
+            requestId: '',
+          },
+        tenant,
+      );
+      return call.then(
+        (res) => ({ ok: res }),
+        async () => ({ err: await failure(call) }),
+      );
+    });
+    const results = await Promise.all(calls);
+    transactions.mockRestore();
+    // Fewer transactions than calls: the calls that arrived while one committed went together.
+    expect(transactions.mock.calls.length).toBeLessThan(40);
+    expect(results[7]).toMatchObject({ err: { code: status.INVALID_ARGUMENT, fields: ['touchpoint.journey_step_id'] } });
+    expect(results[8]).toMatchObject({ ok: { alreadyRecorded: false, touchpoint: { touchpointId: 'grp-8', journeyDefinitionId: def.journeyDefinitionId } } });
+    expect(results[0]).toMatchObject({ ok: { alreadyRecorded: false, touchpoint: { touchpointId: 'grp-0', agentId: 'agent-0' } } });
+    expect(results[59]).toMatchObject({ ok: { alreadyRecorded: true, touchpoint: { touchpointId: 'grp-0', agentId: 'agent-0' } } });
+    for (const [i, r] of results.entries()) if (i !== 7 && i !== 59) expect(r).toMatchObject({ ok: { touchpoint: { touchpointId: `grp-${i}`, agentId: `agent-${i}` } } });
+    // Each customer's timeline and summary hold exactly its own recorded touchpoints.
+    for (const [p, profileId] of profiles.entries()) {
+      const mine = results.flatMap((_, i) => (i % profiles.length === p && i !== 7 && i !== 59 ? [`grp-${i}`] : []));
+      const ctx = await f.client.getContext({ profileId, purpose: Purpose.PURPOSE_SERVICE, touchpointLimit: 50, factLimit: 0 }, tenant);
+      expect(ctx.touchpointCount).toBe(mine.length);
+      expect(ctx.recentTouchpoints.map((t) => t.touchpointId).sort()).toEqual([...mine].sort());
+    }
+    expect((await outboxTypes('group')).filter((t) => t === 'touchpoint_recorded')).toHaveLength(58);
+  });
+});
+
 describe('ListTouchpoints', () => {
   it('orders the timeline by when things happened: late arrivals land in place', async () => {
     const profileId = newProfile();

@@ -1,4 +1,5 @@
 import { DomainError, FailedPreconditionError, InvalidArgumentError } from '@continuum/kit';
+import { context, type Context } from '@opentelemetry/api';
 import { outgoing } from '@continuum/events';
 import { DuplicateKeyError, type StoreSession } from '@continuum/store';
 import {
@@ -208,11 +209,16 @@ export async function recordTouchpoint(deps: CoreDeps, tenantId: string, input: 
     throw err;
   }
 
-  const touched = new Set([owner.profileId, input.profileId]);
+  notifyRecorded(deps, tenantId, touchpoint, journeyChanged);
+  return { touchpoint, alreadyRecorded: false };
+}
+
+/** Tells the watchers of the customer (and of the profile the touchpoint was sent for) what changed. */
+function notifyRecorded(deps: CoreDeps, tenantId: string, touchpoint: Touchpoint, journeyChanged: boolean): void {
+  const touched = [touchpoint.profileId, touchpoint.originProfileId];
   deps.hub.notify(tenantId, touched, { kind: 'touchpoint', id: touchpoint.touchpointId });
   if (journeyChanged && touchpoint.journeyId) deps.hub.notify(tenantId, touched, { kind: 'journey', id: touchpoint.journeyId });
   if (touchpoint.caseId) deps.hub.notify(tenantId, touched, { kind: 'case', id: touchpoint.caseId });
-  return { touchpoint, alreadyRecorded: false };
 }
 
 /** One outcome of a batch: recorded (or already there), or refused with the error it would have had alone. */
@@ -227,7 +233,12 @@ const BATCH_FIELD_ERROR = (field: string, description: string, reason: string): 
  * batch cannot take is refused alone; if the transaction itself fails (a concurrent recording of
  * the same id), the batch is recorded one by one instead.
  */
-export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, inputs: readonly TouchpointInput[]): Promise<BatchOutcome[]> {
+export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, inputs: readonly TouchpointInput[], origins?: readonly Context[]): Promise<BatchOutcome[]> {
+  // Each input's journey events and its touchpoint event continue the trace of its own caller.
+  const within = <T>(index: number, work: () => Promise<T>): Promise<T> => {
+    const origin = origins?.[index];
+    return origin ? context.with(origin, work) : work();
+  };
   const repos = repositoriesFor(deps.store, tenantId);
   const outcomes: (BatchOutcome | undefined)[] = new Array(inputs.length).fill(undefined);
   const existing = new Map((await repos.touchpoints.byIds([...new Set(inputs.map((i) => i.touchpointId))])).map((t) => [t.touchpointId, t]));
@@ -240,7 +251,7 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
   }
 
   // Decide each input's fate before writing anything.
-  const accepted: { index: number; input: TouchpointInput; owner: Owner; definition: JourneyDefinition | undefined }[] = [];
+  const accepted: { index: number; input: TouchpointInput; owner: Owner; definition: JourneyDefinition | undefined; journeyChanged?: boolean }[] = [];
   const seen = new Map<string, number>();
   inputs.forEach((input, index) => {
     const stored = existing.get(input.touchpointId);
@@ -288,9 +299,15 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
     try {
       written = await deps.store.withTransaction(async (session) => {
         const tps: Touchpoint[] = [];
-        for (const { input, owner, definition } of accepted) {
+        for (const entry of accepted) {
+          const { index, input, owner, definition } = entry;
           let journeyId: string | undefined;
-          if (definition && input.journeyStepId) journeyId = (await applyJourney(deps, repos, definition, owner, input, input.journeyStepId, now, session)).journeyId;
+          const stepId = input.journeyStepId;
+          if (definition && stepId) {
+            const applied = await within(index, () => applyJourney(deps, repos, definition, owner, input, stepId, now, session));
+            journeyId = applied.journeyId;
+            entry.journeyChanged = applied.changed;
+          }
           tps.push({
             touchpointId: input.touchpointId,
             profileId: owner.profileId,
@@ -356,7 +373,13 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
         for (const tp of tps) if (tp.caseId) await repos.cases.attach(tp.caseId, tp.channel, now, session);
         await deps.outbox.appendAll(
           session,
-          tps.map((tp) => outgoing(TouchpointRecorded, { tenantId, subjectProfileId: tp.profileId, payload: touchpointRecordedPayload(tp, repeatedOf.get(tp.touchpointId) ?? []) })),
+          tps.map((tp, k) =>
+            outgoing(
+              TouchpointRecorded,
+              { tenantId, subjectProfileId: tp.profileId, payload: touchpointRecordedPayload(tp, repeatedOf.get(tp.touchpointId) ?? []) },
+              origins?.[accepted[k]?.index ?? -1],
+            ),
+          ),
         );
         return tps;
       });
@@ -365,7 +388,7 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
       // Someone recorded one of these ids meanwhile: take them one at a time.
       for (const { index, input } of accepted) {
         try {
-          outcomes[index] = await recordTouchpoint(deps, tenantId, input);
+          outcomes[index] = await within(index, () => recordTouchpoint(deps, tenantId, input));
         } catch (one) {
           if (one instanceof DomainError) outcomes[index] = { error: one };
           else throw one;
@@ -374,11 +397,11 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
       written = [];
     }
     for (const [k, tp] of written.entries()) {
-      const index = accepted[k]?.index;
-      if (index !== undefined) outcomes[index] = { touchpoint: tp, alreadyRecorded: false };
+      const entry = accepted[k];
+      if (!entry) continue;
+      outcomes[entry.index] = { touchpoint: tp, alreadyRecorded: false };
+      notifyRecorded(deps, tenantId, tp, entry.journeyChanged === true);
     }
-    const touched = new Set(written.flatMap((tp) => [tp.profileId, tp.originProfileId]));
-    for (const profileId of touched) deps.hub.notify(tenantId, [profileId], { kind: 'touchpoint', id: '' });
   }
 
   // Repeats of an id within the batch answer like repeats of a stored one.
