@@ -6,7 +6,7 @@
  * the whole context benchmark; CPU time moves much less than throughput when neighbours load the
  * machine. Writes nothing to RESULTS.md.
  *
- *   npx tsx bench/context/ingest-probe.ts [--customers 10000] [--touchpoints 51200] [--rounds 3]
+ *   npx tsx bench/context/ingest-probe.ts [--customers 10000] [--touchpoints 51200] [--rounds 3] [--batch 128] [--skip-unary]
  */
 import '../harness';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     touchpoints: { type: 'string', default: '51200' },
     rounds: { type: 'string', default: '3' },
     batch: { type: 'string', default: '128' },
+    'skip-unary': { type: 'boolean', default: false },
   },
 });
 const CUSTOMERS = Number(args.customers);
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
         if (Number(r.recordedCount) !== BATCH) throw new Error(`batch recorded ${r.recordedCount} of ${BATCH}`);
       }
     });
+    if (args['skip-unary']) continue;
     const unary = TOUCHPOINTS / 4;
     await measure('RecordTouchpoint, 64 concurrent', unary, async () => {
       let next = 0;

@@ -17,22 +17,69 @@ function isScalar(v: unknown): v is string | number | boolean {
   return t === 'string' || t === 'number' || t === 'boolean';
 }
 
+/** One condition of a conjunction, tested on the values its path reaches. */
+type Condition = (doc: Doc) => boolean;
+
 /**
- * Compiles a filter. Filters made only of equalities with scalars on plain paths (the hot path:
- * `{ tenantId, 'identifiers.key': k }`) are tested directly, with MongoDB's semantics (a path
- * through arrays matches if any element matches); everything else goes to mingo, cached.
+ * A condition the direct path handles exactly as MongoDB does, or null (mingo decides):
+ * equality with a scalar (`{ f: v }`, `{ f: { $eq: v } }`), membership in scalars
+ * (`{ f: { $in: [...] } }`) on a plain path, and presence (`{ f: { $exists: bool } }`) of a top-level field. A path
+ * through arrays matches if any element does; an array at the end matches if any element does.
+ */
+function directCondition(path: string, cond: unknown): Condition | null {
+  if (path.startsWith('$') || /(^|\.)\d+(\.|$)/.test(path)) return null;
+  const dotted = path.includes('.');
+  let want: string | number | boolean | undefined;
+  let set: Set<unknown> | undefined;
+  if (isScalar(cond)) want = cond;
+  else {
+    if (cond === null || typeof cond !== 'object' || Array.isArray(cond)) return null;
+    const ops = Object.keys(cond);
+    if (ops.length !== 1) return null;
+    const arg = (cond as Record<string, unknown>)[ops[0] as string];
+    if (ops[0] === '$eq' && isScalar(arg)) want = arg;
+    else if (ops[0] === '$in' && Array.isArray(arg) && arg.every(isScalar)) set = new Set(arg);
+    else if (ops[0] === '$exists' && typeof arg === 'boolean' && !dotted) {
+      return (doc) => (doc[path] !== undefined) === arg;
+    } else return null;
+  }
+  // SameValueZero (Set) and the equality below both treat NaN as equal to NaN and 0 as -0, as MongoDB does.
+  const hit =
+    set !== undefined
+      ? (v: unknown): boolean => set.has(v)
+      : (v: unknown): boolean => v === want || (want !== want && v !== v);
+  if (dotted) return (doc) => pathValues(doc, path).some(hit);
+  return (doc) => {
+    const v = doc[path];
+    if (hit(v)) return true;
+    return Array.isArray(v) && v.some(hit);
+  };
+}
+
+/**
+ * Compiles a filter. Conjunctions of equalities, `$in` of scalars and `$exists` on plain paths
+ * (the hot path: `{ tenantId, profileId: { $in: [...] }, key }`) are tested directly, with
+ * MongoDB's semantics; everything else goes to mingo, cached.
  */
 export function compileFilter(filter: Filter): Matcher {
   const keys = Object.keys(filter);
   if (keys.length === 0) return matchAll;
-  let simple = true;
+  const conditions: Condition[] = [];
   for (const key of keys) {
-    if (key.startsWith('$') || !isScalar(filter[key]) || /(^|\.)\d+(\.|$)/.test(key)) {
-      simple = false;
+    const condition = directCondition(key, filter[key]);
+    if (condition === null) {
+      conditions.length = 0;
       break;
     }
+    conditions.push(condition);
   }
-  if (simple) return equalityMatcher(keys, keys.map((k) => filter[k] as string | number | boolean));
+  if (conditions.length === keys.length) {
+    if (conditions.length === 1) return conditions[0] as Condition;
+    return (doc) => {
+      for (const condition of conditions) if (!condition(doc)) return false;
+      return true;
+    };
+  }
   const cacheKey = canonical(filter, false);
   if (cacheKey !== undefined) {
     const hit = cache.get(cacheKey);
@@ -53,22 +100,4 @@ export function compileFilter(filter: Filter): Matcher {
     cache.set(cacheKey, matcher);
   }
   return matcher;
-}
-
-function equalityMatcher(paths: readonly string[], values: readonly (string | number | boolean)[]): Matcher {
-  const n = paths.length;
-  const dotted = paths.map((p) => p.includes('.'));
-  return (doc) => {
-    for (let i = 0; i < n; i++) {
-      const path = paths[i] as string;
-      const want = values[i];
-      if (dotted[i]) {
-        if (!pathValues(doc, path).includes(want as string)) return false;
-      } else {
-        const v = doc[path];
-        if (v !== want && !(Array.isArray(v) && v.includes(want)) && !(want !== want && v !== v)) return false;
-      }
-    }
-    return true;
-  };
 }
