@@ -8,7 +8,7 @@
  * in the same tick, so writes commit in the order the engine decided; pushes to agents happen
  * only after their writes committed.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import { routingV1 } from '@continuum/contracts';
 import type { CallContext, Logger } from '@continuum/kit';
@@ -70,7 +70,8 @@ export interface Outcome<R> {
 }
 
 export function fingerprintOf<M>(codec: Codec<M>, message: M): string {
-  return createHash('sha256').update(codec.encode(message).finish()).digest('base64url');
+  // One-shot hash: the same digest as createHash().update().digest(), without a Hash object per call.
+  return hash('sha256', codec.encode(message).finish(), 'base64url');
 }
 
 /** One tenant's engine, definitions, agent streams and timer. */
@@ -452,7 +453,7 @@ export class RoutingApplication {
 
 /** Task ids are derived from the tenant and the request id: a retry can only ever name the same task. */
 export function taskIdOf(tenantId: string, requestId: string): string {
-  return `tsk_${createHash('sha256').update(`${tenantId}\u0000${requestId}`).digest('base64url').slice(0, 22)}`;
+  return `tsk_${hash('sha256', `${tenantId}\u0000${requestId}`, 'base64url').slice(0, 22)}`;
 }
 
 export function offerOf(task: TaskView): routingV1.Offer {

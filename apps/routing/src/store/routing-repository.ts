@@ -1,8 +1,13 @@
 /**
  * Reads and writes of routing's collections. Writes that belong together (a task's new state and
  * its events, a definition and its idempotency record) run in one store transaction through a
- * group committer: while one transaction is in flight, the next writes queue up and commit
- * together, so a burst of submissions costs a few transactions, not one each.
+ * group committer: a group opens on the first write and commits once the event loop has run the
+ * callbacks that were ready with it (setImmediate), and while it commits the next writes queue up
+ * for the group after it. So a burst of submissions costs a few transactions, not one each, even
+ * on a store whose transactions finish within microtasks (the embedded one), where "while one is
+ * in flight" alone never groups anything; and fewer transactions mean fewer outbox relay rounds
+ * (one read, one mark-sent write per round). An idle service commits alone, one turn of the loop
+ * later.
  */
 import type { Outbox } from '@continuum/events';
 import type { DocumentStore, Filter, Page, StoreSession, TenantScope } from '@continuum/store';
@@ -191,7 +196,7 @@ export class RoutingRepository {
     if (batch.ops.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.queued.push({ batch, resolve, reject });
-      this.running ??= this.drain();
+      this.running ??= new Promise<void>((ready) => setImmediate(ready)).then(() => this.drain());
     });
   }
 
