@@ -11,6 +11,8 @@
  *
  *   npx tsx --expose-gc bench/routing/routing-bench.ts            (about 8 minutes)
  *   npx tsx bench/routing/routing-bench.ts --quick                (smoke test, not for the record)
+ *   npx tsx bench/routing/routing-bench.ts --skip-decisions --only=sustained   (parts: e2e, sustained,
+ *     closed, nocontext; for profiling with BENCH_CPU_PROFILE_DIR: the section is not written)
  */
 import * as path from 'node:path';
 import {
@@ -42,6 +44,10 @@ const E2E_RATE = 100;
 const SUSTAINED_RATE = 2_000;
 const AGENTS_60K = quick ? 6_000 : 60_000;
 const BENCH_AGENTS = 40;
+/** `--only=sustained,closed`: run only these end-to-end parts (for profiling; the section is not written). */
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
+const runs = (part: 'e2e' | 'sustained' | 'closed' | 'nocontext'): boolean => !only || only.has(part);
 
 type Client = routingV1.RoutingServiceClient;
 const makeClient = (address: string): Client => new routingV1.RoutingServiceClient(address, credentials.createInsecure());
@@ -160,8 +166,12 @@ async function main(): Promise<void> {
     const res = await unary(c.submitTask.bind(c), req, metadata.clone());
     await pool.offered(res.task?.taskId ?? '');
   };
+  const show = (r: ScenarioResult): void =>
+    console.log(
+      `  ${r.name}: ${Math.round(r.throughput)}/s, p50 ${fmt(micros(r.latency.p50))} µs, p99 ${fmt(micros(r.latency.p99))} µs, server ${Math.round(r.server?.cpuMicrosPerCall ?? 0)} µs CPU/call, ${fmt(r.server?.cpuCores ?? 0, 2)} cores, load ${fmt(r.loadCores, 2)} cores`,
+    );
   console.log('end to end: submit → offer on the agent stream, vs echo');
-  const e2e = await compareToEcho({
+  const e2e = !runs('e2e') ? undefined : await compareToEcho({
     name: `SubmitTask → offer on the stream (${E2E_RATE}/s)`,
     target,
     call: submitAndAwaitOffer,
@@ -175,7 +185,7 @@ async function main(): Promise<void> {
     echoMetadata: metadata,
     server: routing,
   });
-  console.log(`  p50 ${fmt(micros(e2e.target.latency.p50))} µs vs echo ${fmt(micros(e2e.echo.latency.p50))} µs`);
+  if (e2e) console.log(`  p50 ${fmt(micros(e2e.target.latency.p50))} µs vs echo ${fmt(micros(e2e.echo.latency.p50))} µs`);
 
   // 3. the 60,000-agent tenant: 200 agents connected and available (the rest offline), submissions only.
   const big = metadata.clone();
@@ -191,7 +201,7 @@ async function main(): Promise<void> {
     await unary(c.submitTask.bind(c), req, big.clone());
   };
   console.log(`sustained submissions on a ${AGENTS_60K.toLocaleString('en-US')}-agent tenant`);
-  const sustained: ScenarioResult = await runScenario({
+  const sustained = !runs('sustained') ? undefined : await runScenario({
     name: `SubmitTask at ${SUSTAINED_RATE.toLocaleString('en-US')}/s, ${AGENTS_60K.toLocaleString('en-US')}-agent tenant`,
     target: { ...target, channels: 4 },
     call: submitOnly,
@@ -202,7 +212,8 @@ async function main(): Promise<void> {
     warmupSec,
     server: routing,
   });
-  const closed64 = await compareToEcho({
+  if (sustained) show(sustained);
+  const closed64 = !runs('closed') ? undefined : await compareToEcho({
     name: `SubmitTask, 64 in flight, ${AGENTS_60K.toLocaleString('en-US')}-agent tenant`,
     target: { ...target, channels: 4 },
     call: submitOnly,
@@ -216,7 +227,8 @@ async function main(): Promise<void> {
     server: routing,
   });
   // The same without a profile: no context call, to show what the outgoing GetContext costs.
-  const noContext: ScenarioResult = await runScenario({
+  if (closed64) [closed64.echo, closed64.target].forEach(show);
+  const noContext = !runs('nocontext') ? undefined : await runScenario({
     name: `SubmitTask without a profile (no context call), 64 in flight, ${AGENTS_60K.toLocaleString('en-US')}-agent tenant`,
     target: { ...target, channels: 4 },
     call: async (c: Client) => {
@@ -229,6 +241,14 @@ async function main(): Promise<void> {
     warmupSec,
     server: routing,
   });
+  if (noContext) show(noContext);
+  const stop = async (): Promise<void> => {
+    pool.close();
+    bigPool.close();
+    client.close();
+    await Promise.all([echo.stop(), routing.stop(), contextDouble.stop()]);
+  };
+  if (only || !e2e || !sustained || !closed64 || !noContext) return stop();
   console.log(`  ${Math.round(sustained.throughput)} submissions/s sustained (p99 ${fmt(micros(sustained.latency.p99))} µs), best ${Math.round(closed64.target.throughput)}/s at 64 in flight (bare echo ${Math.round(closed64.echo.throughput)}/s)`);
 
   const d1k = decisions.find((d) => d.agents === 1_000);
@@ -284,10 +304,7 @@ async function main(): Promise<void> {
         : `MISS: the ${AGENTS_60K.toLocaleString('en-US')}-agent tenant took ${Math.round(sustained.throughput).toLocaleString('en-US')} submissions/s of the 2,000/s offered (calls queued, hence the p50 of seconds). The engine is not the limit (a decision is tens of µs): the server spends about ${Math.round(sustained.server?.cpuMicrosPerCall ?? 0)} µs of CPU per submission, which pays for the incoming call through the kit, the outgoing GetContext call, one store transaction with the task and two outbox events, and the relay publishing and marking those events (without the context call: ${Math.round(noContext.server?.cpuMicrosPerCall ?? 0)} µs and ${Math.round(noContext.throughput).toLocaleString('en-US')} submissions/s at 64 in flight), all in one process on this 2-core machine shared with the load generator and the context double; the bare echo alone peaks at ${Math.round(closed64.echo.throughput).toLocaleString('en-US')} calls/s here. Sharding tenants across replicas (DESIGN §3) is how routing scales past one process.`,
     ],
   });
-  pool.close();
-  bigPool.close();
-  client.close();
-  await Promise.all([echo.stop(), routing.stop(), contextDouble.stop()]);
+  await stop();
 }
 
 main().then(

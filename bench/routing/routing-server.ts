@@ -10,7 +10,46 @@ import { createGrpcServer, createLogger, loadConfig, type CallContext } from '@c
 import { createInProcessBus } from '@continuum/events';
 import { createEmbeddedStore } from '@continuum/store';
 import { ROUTING_ERROR_DOMAIN, createRoutingService, routingConfigSchema } from '@continuum/routing';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import type { BenchServer } from '../harness/server-protocol';
+
+/**
+ * `ROUTING_BENCH_TRACE=1`: every second the server prints to stderr its main thread's CPU, the
+ * whole process's, event-loop utilisation, GC pause time and heap (diagnosis, not for the record).
+ */
+function traceEverySecond(counters: () => string): () => void {
+  let gcMs = 0;
+  let gcCount = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMs += e.duration;
+      gcCount++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  let thread = process.threadCpuUsage();
+  let proc = process.cpuUsage();
+  let elu = performance.eventLoopUtilization();
+  const timer = setInterval(() => {
+    const t = process.threadCpuUsage(thread);
+    const p = process.cpuUsage(proc);
+    const e = performance.eventLoopUtilization(elu);
+    thread = process.threadCpuUsage();
+    proc = process.cpuUsage();
+    elu = performance.eventLoopUtilization();
+    const m = process.memoryUsage();
+    console.error(
+      `routing-trace main ${((t.user + t.system) / 1e6).toFixed(2)} process ${((p.user + p.system) / 1e6).toFixed(2)} elu ${e.utilization.toFixed(2)} gc ${gcMs.toFixed(0)} ms/${gcCount} heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB ${counters()}`,
+    );
+    gcMs = 0;
+    gcCount = 0;
+  }, 1000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    observer.disconnect();
+  };
+}
 
 export interface RoutingServerOptions {
   readonly contextAddress: string;
@@ -76,11 +115,30 @@ export async function start(options: RoutingServerOptions): Promise<BenchServer>
   const seedSeconds = (Date.now() - started) / 1000;
   const server = createGrpcServer({ serviceName: 'routing', domain: ROUTING_ERROR_DOMAIN, config, logger, registrations: module.registrations });
   const port = await server.start();
+  let transactions = 0;
+  let published = 0;
+  if (process.env['ROUTING_BENCH_TRACE']) {
+    const withTransaction = store.withTransaction.bind(store);
+    store.withTransaction = (body) => {
+      transactions++;
+      return withTransaction(body);
+    };
+  }
+  const stopTrace = process.env['ROUTING_BENCH_TRACE']
+    ? traceEverySecond(() => {
+        const p = module.relayStats?.published ?? 0;
+        const line = `transactions ${transactions} published ${p - published}`;
+        transactions = 0;
+        published = p;
+        return line;
+      })
+    : undefined;
   return {
     address: `127.0.0.1:${port}`,
     info: { agents60k: options.agents60k, seedSeconds },
     clientMetadata: { 'x-tenant-id': 'bench' },
     stop: async () => {
+      stopTrace?.();
       await server.shutdown(1_000);
       await module.stop();
       await bus.close();
