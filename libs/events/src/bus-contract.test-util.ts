@@ -192,6 +192,56 @@ export function describeEventBusContract(name: string, backend: () => BusUnderTe
       }
     });
 
+    it('starts a new durable at the next event when asked (startAt new); an existing one continues where it stopped', async () => {
+      const domain = freshDomain('fromnew');
+      const type = testEventType(domain);
+      await bus.ensureStreams([domain]);
+      await bus.publish(envelopeOf(type, 'old'));
+      const seen: string[] = [];
+      const first = await bus.subscribe({ durable: 'watcher', domain, startAt: 'new' }, async (event) => {
+        seen.push(messageOf(type, event));
+      });
+      await bus.publish(envelopeOf(type, 'new-1'));
+      await waitFor(() => seen.length >= 1);
+      await first.drain();
+      await bus.publish(envelopeOf(type, 'while-away'));
+      const again = await bus.subscribe({ durable: 'watcher', domain, startAt: 'new' }, async (event) => {
+        seen.push(messageOf(type, event));
+      });
+      await waitFor(() => seen.length >= 2);
+      await sleep(100);
+      expect(seen).toEqual(['new-1', 'while-away']);
+      await again.drain();
+    });
+
+    it('forgets a durable that stayed without a subscription past its inactive threshold', async () => {
+      const domain = freshDomain('inactive');
+      const type = testEventType(domain);
+      await bus.ensureStreams([domain]);
+      const seen: string[] = [];
+      const spec = { durable: 'per-process', domain, startAt: 'new' as const, inactiveThresholdMs: 1_000 };
+      const first = await bus.subscribe(spec, async (event) => {
+        seen.push(messageOf(type, event));
+      });
+      await bus.publish(envelopeOf(type, 'seen'));
+      await waitFor(() => seen.length >= 1);
+      await first.drain();
+      await bus.publish(envelopeOf(type, 'missed'));
+      // Past the threshold (nobody subscribed meanwhile) the durable is gone, so a new one starts
+      // after 'missed'; a durable that survived would deliver 'missed' first.
+      await sleep(2_500);
+      seen.length = 0;
+      const later = await bus.subscribe(spec, async (event) => {
+        seen.push(messageOf(type, event));
+      });
+      await sleep(200);
+      await bus.publish(envelopeOf(type, 'after'));
+      await waitFor(() => seen.includes('after'));
+      await sleep(100);
+      expect(seen).toEqual(['after']);
+      await later.drain();
+    });
+
     it('drops a repeated event id within the dedupe window', async () => {
       const domain = freshDomain('dedupe');
       const type = testEventType(domain);

@@ -69,6 +69,8 @@ export interface ResolvedConsumerSpec {
   readonly backoffMs: readonly number[];
   readonly maxInFlight: number;
   readonly ackWaitMs: number;
+  readonly startAt: 'first' | 'new';
+  readonly inactiveThresholdMs: number | undefined;
 }
 
 export function resolveSpec(spec: ConsumerSpec): ResolvedConsumerSpec {
@@ -80,6 +82,8 @@ export function resolveSpec(spec: ConsumerSpec): ResolvedConsumerSpec {
     backoffMs: spec.backoffMs && spec.backoffMs.length > 0 ? spec.backoffMs : DEFAULT_BACKOFF_MS,
     maxInFlight: Math.max(1, spec.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT),
     ackWaitMs: Math.max(1000, spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
+    startAt: spec.startAt ?? 'first',
+    inactiveThresholdMs: spec.inactiveThresholdMs,
   };
 }
 

@@ -94,12 +94,14 @@ class DurableState {
   /** Sequences whose redelivery is due, ascending. */
   readonly redeliver: number[] = [];
   active: ActiveSubscription | undefined;
+  /** Removes the durable once it stayed without a subscription for its inactive threshold. */
+  expiry: NodeJS.Timeout | undefined;
 
   constructor(
     readonly stream: MemoryStream,
     public spec: ResolvedConsumerSpec,
   ) {
-    this.nextSeq = stream.firstSeq;
+    this.nextSeq = spec.startAt === 'new' ? stream.lastSeq + 1 : stream.firstSeq;
   }
 
   scheduleRedelivery(seq: number): void {
@@ -175,6 +177,8 @@ class ActiveSubscription implements Subscription {
   constructor(
     private readonly state: DurableState,
     readonly runner: ConsumerRunner,
+    /** Called when this subscription ends and leaves its durable without one. */
+    private readonly onInactive: (state: DurableState) => void,
   ) {}
 
   get durable(): string {
@@ -231,7 +235,10 @@ class ActiveSubscription implements Subscription {
     if (this.stopped) return;
     this.stopped = true;
     await this.runner.drain();
-    if (this.state.active === this) this.state.active = undefined;
+    if (this.state.active === this) {
+      this.state.active = undefined;
+      this.onInactive(this.state);
+    }
   }
 }
 
@@ -297,7 +304,9 @@ export class InProcessEventBus implements EventBus {
       state.scheduleRedelivery(seq);
     }
     const runner = new ConsumerRunner(resolved, handler, (request) => this.deadLetter(request), this.busOptions.log);
-    const subscription = new ActiveSubscription(state, runner);
+    if (state.expiry) clearTimeout(state.expiry);
+    state.expiry = undefined;
+    const subscription = new ActiveSubscription(state, runner, (inactive) => this.expireWhenIdle(key, inactive));
     state.active = subscription;
     subscription.schedulePump();
     return subscription;
@@ -337,6 +346,20 @@ export class InProcessEventBus implements EventBus {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.durables.values()].map((state) => (state.active ? state.active.drain() : Promise.resolve())));
+  }
+
+  /** A durable with an inactive threshold is forgotten once it stayed unsubscribed that long. */
+  private expireWhenIdle(key: string, state: DurableState): void {
+    const threshold = state.spec.inactiveThresholdMs;
+    if (threshold === undefined) return;
+    state.expiry = setTimeout(() => {
+      state.expiry = undefined;
+      if (state.active || this.durables.get(key) !== state) return;
+      for (const pending of state.pending.values()) if (pending.timer) clearTimeout(pending.timer);
+      this.durables.delete(key);
+      state.stream.consumers.delete(state);
+    }, threshold);
+    state.expiry.unref();
   }
 
   private assertOpen(): void {

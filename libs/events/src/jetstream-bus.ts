@@ -255,13 +255,14 @@ export class JetStreamEventBus implements EventBus {
     const config: Partial<ConsumerConfig> = {
       durable_name: spec.durable,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+      deliver_policy: resolved.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
       replay_policy: ReplayPolicy.Instant,
       ack_wait: nanos(resolved.ackWaitMs),
       // The client decides when to give up (and dead-letters first): the server never drops a
       // message on its own after a number of deliveries.
       max_deliver: -1,
       max_ack_pending: resolved.maxInFlight,
+      ...(resolved.inactiveThresholdMs !== undefined ? { inactive_threshold: nanos(resolved.inactiveThresholdMs) } : {}),
     };
     if (resolved.types.length === 1) config.filter_subject = consumerFilter(spec.domain, resolved.types[0]);
     else if (resolved.types.length > 1 && multiFilter) config.filter_subjects = resolved.types.map((type) => consumerFilter(spec.domain, type));
@@ -273,6 +274,7 @@ export class JetStreamEventBus implements EventBus {
         ack_wait: config.ack_wait,
         max_deliver: config.max_deliver,
         max_ack_pending: config.max_ack_pending,
+        ...(config.inactive_threshold !== undefined ? { inactive_threshold: config.inactive_threshold } : {}),
         ...(config.filter_subject !== undefined ? { filter_subject: config.filter_subject } : {}),
         ...(config.filter_subjects !== undefined ? { filter_subjects: config.filter_subjects } : {}),
       });

@@ -138,6 +138,17 @@ export interface ConsumerSpec {
    * (waiting behind an earlier event of the same customer) are kept alive while they wait.
    */
   readonly ackWaitMs?: number;
+  /**
+   * Where a durable that does not exist yet starts: 'first' (default), every event the stream
+   * holds; 'new', only events published after it was created (a per-process fan-out consumer that
+   * only cares about what happens from now on). An existing durable always continues where it stopped.
+   */
+  readonly startAt?: 'first' | 'new';
+  /**
+   * Removes the durable after it has had no subscription for this long (a per-process consumer
+   * whose process is gone). Unset: the durable is kept until deleted.
+   */
+  readonly inactiveThresholdMs?: number;
 }
 
 /** A message moved to the dead-letter stream, as `EventBus.deadLetters` returns it. */
