@@ -333,13 +333,18 @@ export class RoutingApplication {
   }
 
   private async submitOnce(router: TenantRouter, t: routingV1.TaskSubmission, taskId: string, requestId: string, fingerprint: string, ctx: CallContext): Promise<routingV1.Task> {
+    const queue = router.engine.queue(t.queueId);
+    const channelMismatch = queue !== undefined && t.channel !== 0 && channelOf(t.channel) !== queue.channel;
+    // The context call (a network round trip) starts before the store read of an earlier
+    // submission, so the two overlap; askContext never rejects. A retry of a stored task ignores
+    // the answer, and an invalid task never asks.
+    const asked = queue && !channelMismatch ? this.askContext(t.profileId, t.caseId, ctx) : undefined;
     const existing = await this.existingSubmission(router, taskId, fingerprint);
     if (existing) return existing;
-    const queue = router.engine.queue(t.queueId);
     if (!queue) throw new QueueNotFoundError(t.queueId, 'task.queue_id');
-    if (t.channel !== 0 && channelOf(t.channel) !== queue.channel) throw new TaskChannelMismatchError(queue.channel);
+    if (channelMismatch || !asked) throw new TaskChannelMismatchError(queue.channel);
 
-    const { context, reason } = await this.askContext(t.profileId, t.caseId, ctx);
+    const { context, reason } = await asked;
     const span = trace.getActiveSpan();
     span?.addEvent('routing.context', { 'routing.context_available': context !== undefined, ...(reason ? { 'routing.context_reason': reason } : {}) });
     const submission: TaskSubmission = {

@@ -6,8 +6,8 @@
  * for the group after it. So a burst of submissions costs a few transactions, not one each, even
  * on a store whose transactions finish within microtasks (the embedded one), where "while one is
  * in flight" alone never groups anything; and fewer transactions mean fewer outbox relay rounds
- * (one read, one mark-sent write per round). An idle service commits alone, one turn of the loop
- * later.
+ * (one read, one mark-sent write per round). A write that comes after a quiet spell (nothing asked
+ * for GROUP_WINDOW_MS) commits at once: nothing would join it, and waiting would only add latency.
  */
 import type { Outbox } from '@continuum/events';
 import type { DocumentStore, Filter, Page, StoreSession, TenantScope } from '@continuum/store';
@@ -27,6 +27,9 @@ export async function defineRoutingCollections(store: DocumentStore): Promise<vo
   ]);
   await store.defineCollection(COLLECTIONS.requests, []);
 }
+
+/** Writes asked for closer together than this wait one turn of the event loop to commit as a group. */
+const GROUP_WINDOW_MS = 2;
 
 /** Statuses of tasks the engine holds (restored after a restart). */
 export const LIVE_STATUSES = ['waiting', 'offered', 'assigned'] as const;
@@ -191,12 +194,20 @@ export class RoutingRepository {
   private queued: { batch: WriteBatch; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private running: Promise<void> | undefined;
 
+  /** performance.now() of the last commit request. */
+  private lastCommitAt = -Infinity;
+
   /** Commits the batch in a transaction, possibly together with batches queued meanwhile. */
   commit(batch: WriteBatch): Promise<void> {
     if (batch.ops.length === 0) return Promise.resolve();
+    const now = performance.now();
+    // Busy (another write asked for less than GROUP_WINDOW_MS ago): wait for the callbacks ready in
+    // this turn of the loop to add their writes. Idle: commit at once, nothing would join.
+    const busy = now - this.lastCommitAt < GROUP_WINDOW_MS;
+    this.lastCommitAt = now;
     return new Promise<void>((resolve, reject) => {
       this.queued.push({ batch, resolve, reject });
-      this.running ??= new Promise<void>((ready) => setImmediate(ready)).then(() => this.drain());
+      this.running ??= busy ? new Promise<void>((ready) => setImmediate(ready)).then(() => this.drain()) : this.drain();
     });
   }
 
