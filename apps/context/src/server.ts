@@ -389,7 +389,11 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
           const read = () => guard(() => getContext(deps, ctx.tenantId, { profileId: req.profileId, purpose, ...lim }));
           const first = await read();
           if (first.profile.profileId !== req.profileId) unsubscribe.push(deps.hub.subscribe(ctx.tenantId, first.profile.profileId, onNotice));
-          yield { change: contextV1.ContextChange.CONTEXT_CHANGE_INITIAL, changedId: '', context: contextToWire(first) };
+          const firstWire = contextToWire(first);
+          // The same change can be told twice (by the writer here and, across replicas, by the
+          // bus): a context that did not change is not sent again.
+          let lastSent = Buffer.from(contextV1.GetContextResponse.encode(firstWire).finish());
+          yield { change: contextV1.ContextChange.CONTEXT_CHANGE_INITIAL, changedId: '', context: firstWire };
           while (!ctx.signal.aborted) {
             if (pending.length === 0) {
               await new Promise<void>((resolve) => {
@@ -402,8 +406,11 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
             const batch = pending.splice(0);
             const last = batch.find((n) => n.kind === 'erased') ?? batch[batch.length - 1];
             if (!last) continue;
-            const view = await read();
-            yield { change: CHANGE[last.kind], changedId: last.id, context: contextToWire(view) };
+            const wire = contextToWire(await read());
+            const encoded = Buffer.from(contextV1.GetContextResponse.encode(wire).finish());
+            if (last.kind !== 'erased' && encoded.equals(lastSent)) continue;
+            lastSent = encoded;
+            yield { change: CHANGE[last.kind], changedId: last.id, context: wire };
             if (last.kind === 'erased') return;
           }
         } finally {

@@ -15,6 +15,19 @@ type Listener = (notice: ContextChangeNotice) => void;
 /** Fans out change notices by tenant and profile. */
 export class WatchHub {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private watchers = 0;
+  private readonly activity = new Set<(active: boolean) => void>();
+
+  /** Calls `listener(true)` when the first watcher arrives and `listener(false)` when the last leaves. */
+  onActivity(listener: (active: boolean) => void): () => void {
+    this.activity.add(listener);
+    return () => this.activity.delete(listener);
+  }
+
+  private count(delta: 1 | -1): void {
+    this.watchers += delta;
+    if ((delta === 1 && this.watchers === 1) || (delta === -1 && this.watchers === 0)) for (const listener of [...this.activity]) listener(this.watchers > 0);
+  }
 
   private static key(tenantId: string, profileId: string): string {
     return `${tenantId}\u0000${profileId}`;
@@ -25,10 +38,16 @@ export class WatchHub {
     const key = WatchHub.key(tenantId, profileId);
     let set = this.listeners.get(key);
     if (!set) this.listeners.set(key, (set = new Set()));
+    if (set.has(listener)) return () => undefined;
     set.add(listener);
+    this.count(1);
+    let removed = false;
     return () => {
+      if (removed) return;
+      removed = true;
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(key);
+      this.count(-1);
     };
   }
 

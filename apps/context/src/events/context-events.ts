@@ -19,6 +19,7 @@ export const CaseOpened = event<contextV1.CaseOpenedEvent>('case_opened', 'CaseO
 export const CaseReassigned = event<contextV1.CaseReassignedEvent>('case_reassigned', 'CaseReassignedEvent', contextV1.CaseReassignedEvent);
 export const CaseClosed = event<contextV1.CaseClosedEvent>('case_closed', 'CaseClosedEvent', contextV1.CaseClosedEvent);
 export const ProfileDataErased = event<contextV1.ProfileDataErasedEvent>('profile_data_erased', 'ProfileDataErasedEvent', contextV1.ProfileDataErasedEvent);
+export const ProfileContextChanged = event<contextV1.ProfileContextChangedEvent>('profile_context_changed', 'ProfileContextChangedEvent', contextV1.ProfileContextChangedEvent);
 
 /** Fact values stay in this service: events carry keys and sensitivity only. */
 function withoutFactValues(facts: readonly CapturedFact[]): CapturedFact[] {

@@ -1,10 +1,12 @@
 import type { Logger } from '@continuum/kit';
-import { OutboxRelay, createInboxConsumer, createOutbox, type EventBus, type InboxSubscription, type Outbox } from '@continuum/events';
+import { OutboxRelay, createInboxConsumer, createOutbox, outgoing, type EventBus, type InboxSubscription, type Outbox } from '@continuum/events';
 import type { DocumentStore } from '@continuum/store';
 import type { CoreDeps } from '../application/deps';
 import { IdentityProjection, type ProjectionNotice } from '../application/identity-projection';
 import type { WatchHub } from '../application/watch-hub';
+import { ProfileContextChanged } from './context-events';
 import { IDENTITY_DOMAIN, IDENTITY_EVENT_TYPES } from './identity-events';
+import { WatchFanOut } from './watch-fanout';
 
 /** The running event machinery of the context service. */
 export interface EventPlumbing {
@@ -36,6 +38,7 @@ export async function startEventPlumbing(options: PlumbingOptions): Promise<Even
   await relay.start();
 
   const projection = new IdentityProjection({ ...options.core, outbox });
+  const announce = options.bus.kind === 'jetstream';
   // Watchers are told after the inbox transaction commits (afterCommit), never before.
   const pending = new Map<string, ProjectionNotice[]>();
   let identityConsumer: InboxSubscription;
@@ -47,7 +50,18 @@ export async function startEventPlumbing(options: PlumbingOptions): Promise<Even
       log,
       handler: async (event, session) => {
         const notices = await projection.apply(event.envelope, session);
-        if (notices.length > 0) pending.set(event.envelope.eventId, notices);
+        if (notices.length === 0) return;
+        pending.set(event.envelope.eventId, notices);
+        // The other replicas' watchers learn of it through the bus (erasure has its own event).
+        // On the in-process bus there are no other replicas: nothing to announce.
+        if (!announce) return;
+        const changed = notices.filter((n) => n.notice.kind === 'profile');
+        await outbox.appendAll(
+          session,
+          changed.map((n) =>
+            outgoing(ProfileContextChanged, { tenantId: n.tenantId, subjectProfileId: n.profileIds[0] ?? '', payload: { profileIds: [...new Set(n.profileIds)] } }),
+          ),
+        );
       },
       afterCommit: (event) => {
         const notices = pending.get(event.envelope.eventId);
@@ -60,10 +74,14 @@ export async function startEventPlumbing(options: PlumbingOptions): Promise<Even
     throw err;
   }
 
+  // Across replicas (a shared broker), WatchContext streams also hear of changes made elsewhere.
+  const fanOut = options.bus.kind === 'jetstream' ? new WatchFanOut({ bus: options.bus, hub: options.hub, log }) : undefined;
+
   return {
     outbox,
     identityConsumer,
     async stop() {
+      await fanOut?.stop();
       await identityConsumer.drain();
       await relay.stop();
     },

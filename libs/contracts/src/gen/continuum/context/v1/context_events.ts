@@ -107,6 +107,17 @@ export interface ProfileDataErasedEvent {
   factsDeleted: number;
 }
 
+/**
+ * type `profile_context_changed`: identity's events changed what the context service knows of
+ * these profiles (segments, anonymity, identifiers, merge, unmerge). Every replica of the context
+ * service reads these (with its own consumer) to refresh the WatchContext streams it serves, so an
+ * agent desktop watching on one replica sees a change applied by another. Carries ids only.
+ */
+export interface ProfileContextChangedEvent {
+  /** The profiles whose context changed (for a merge: the surviving and the merged profile). */
+  profileIds: string[];
+}
+
 function createBaseTouchpointRecordedEvent(): TouchpointRecordedEvent {
   return { touchpoint: undefined, repeatedFactKeys: [] };
 }
@@ -967,6 +978,79 @@ export const ProfileDataErasedEvent: MessageFns<ProfileDataErasedEvent> = {
     message.journeysDeleted = object.journeysDeleted ?? 0;
     message.casesDeleted = object.casesDeleted ?? 0;
     message.factsDeleted = object.factsDeleted ?? 0;
+    return message;
+  },
+};
+
+function createBaseProfileContextChangedEvent(): ProfileContextChangedEvent {
+  return { profileIds: [] };
+}
+
+export const ProfileContextChangedEvent: MessageFns<ProfileContextChangedEvent> = {
+  encode(message: ProfileContextChangedEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.profileIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProfileContextChangedEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProfileContextChangedEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.profileIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProfileContextChangedEvent {
+    return {
+      profileIds: globalThis.Array.isArray(object?.profileIds)
+        ? object.profileIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.profile_ids)
+        ? object.profile_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ProfileContextChangedEvent): unknown {
+    const obj: any = {};
+    if (message.profileIds?.length) {
+      obj.profileIds = message.profileIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProfileContextChangedEvent>, I>>(base?: I): ProfileContextChangedEvent {
+    return ProfileContextChangedEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProfileContextChangedEvent>, I>>(object: I): ProfileContextChangedEvent {
+    const message = createBaseProfileContextChangedEvent();
+    message.profileIds = object.profileIds?.map((e) => e) || [];
     return message;
   },
 };
