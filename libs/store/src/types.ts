@@ -84,7 +84,7 @@ export interface IndexSpec {
   sparse?: boolean;
 }
 
-/** How a collection is kept; hints for the embedded backend, which MongoDB ignores. */
+/** How a collection is kept: storage hints for the embedded backend (MongoDB ignores `compact`), and expiry. */
 export interface CollectionOptions {
   /**
    * Embedded backend: keep the documents encoded (compact JSON text with typed dates) instead of
@@ -94,6 +94,13 @@ export interface CollectionOptions {
    * field names must then not start with `$`. Default false.
    */
   compact?: boolean;
+  /**
+   * Documents whose Date `field` is more than `seconds` old are deleted by the store in the
+   * background (idempotency records, sessions): MongoDB keeps a TTL index on the field (its
+   * monitor runs about every minute); the embedded backend sweeps every `min(60, seconds / 2)`
+   * seconds. Expiry is eventual: a document may outlive its time by up to one sweep.
+   */
+  expireAfter?: { field: string; seconds: number };
 }
 
 /** Keyset pagination: the next page starts strictly after the last item of this page. */

@@ -11,6 +11,8 @@ export const JOURNEYS = 'context_journeys';
 export const CASES = 'context_cases';
 export const PROFILES = 'context_profiles';
 export const REQUESTS = 'context_requests';
+/** How long the answer of a mutating call is kept for retries with the same request_id (24 h). */
+export const REQUEST_RECORD_TTL_SEC = 24 * 3600;
 
 export type TouchpointDoc = BaseDocument & Touchpoint;
 
@@ -128,7 +130,10 @@ const INDEXES: ReadonlyArray<[string, IndexSpec[]]> = [
 
 /** Declares every collection of the context service and its indexes (idempotent). */
 export async function defineContextCollections(store: DocumentStore): Promise<void> {
-  for (const [name, indexes] of INDEXES) await store.defineCollection(name, indexes);
+  for (const [name, indexes] of INDEXES) {
+    // A retry is answered from the stored first answer for a day; then the record is gone.
+    await store.defineCollection(name, indexes, name === REQUESTS ? { expireAfter: { field: 'createdAt', seconds: REQUEST_RECORD_TTL_SEC } } : undefined);
+  }
 }
 
 /** Removes the store's bookkeeping fields from a document, leaving the domain object. */

@@ -23,6 +23,9 @@ import {
   type SegmentDocument,
 } from './documents';
 
+/** How long the answer of a mutating call is kept for retries with the same request_id (24 h). */
+export const REQUEST_RECORD_TTL_SEC = 24 * 3600;
+
 /** Thrown when a profile changed between the read a decision was based on and the write: the caller retries the whole operation. */
 export class StaleProfileError extends Error {
   constructor(readonly profileId: string) {
@@ -46,10 +49,15 @@ export async function defineIdentityCollections(store: DocumentStore): Promise<v
   await store.defineCollection(COLLECTIONS.merges, [{ key: { profileIds: 1, mergeTime: -1 }, name: 'profile_ids_time' }]);
   await store.defineCollection(COLLECTIONS.segments, [{ key: { segmentId: 1 }, name: 'segment_id_unique', unique: true }]);
   await store.defineCollection(COLLECTIONS.policies, [{ key: { name: 1 }, name: 'name_unique', unique: true }]);
-  await store.defineCollection(COLLECTIONS.requests, [
-    { key: { requestKey: 1 }, name: 'request_key_unique', unique: true },
-    { key: { profileIds: 1 }, name: 'profile_ids' },
-  ]);
+  await store.defineCollection(
+    COLLECTIONS.requests,
+    [
+      { key: { requestKey: 1 }, name: 'request_key_unique', unique: true },
+      { key: { profileIds: 1 }, name: 'profile_ids' },
+    ],
+    // A retry is answered from the stored first answer for a day; then the record is gone.
+    { expireAfter: { field: 'createdAt', seconds: REQUEST_RECORD_TTL_SEC } },
+  );
 }
 
 const opts = (session: StoreSession | undefined) => (session ? { session } : {});

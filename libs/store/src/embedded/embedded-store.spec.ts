@@ -308,3 +308,51 @@ describe('embedded store: index declarations', () => {
     await expect(store.defineCollection('c', [{ key: { tenantId: 1 } }])).rejects.toBeInstanceOf(InvalidOperationError);
   });
 });
+
+interface Expiring extends BaseDocument {
+  key?: string;
+  createdAt?: Date;
+  at?: Date;
+}
+
+describe('embedded store: expiring collections', () => {
+  it('deletes, in every tenant, the documents older than the expiry and keeps the rest', async () => {
+    const store = createEmbeddedStore();
+    await store.defineCollection('requests', [{ key: { key: 1 }, unique: true }], { expireAfter: { field: 'createdAt', seconds: 3600 } });
+    const now = Date.parse('2026-11-22T12:00:00Z');
+    const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000);
+    await store.forTenant('acme').collection<Expiring>('requests').insertMany([
+      { _id: 'old', key: 'a', createdAt: at(61) },
+      { _id: 'fresh', key: 'b', createdAt: at(59) },
+      { _id: 'undated', key: 'c' },
+    ]);
+    await store.forTenant('globex').collection<Expiring>('requests').insertOne({ _id: 'g-old', key: 'a', createdAt: at(120) });
+    expect(await store.sweepExpired('requests', { field: 'createdAt', seconds: 3600 }, now)).toBe(2);
+    expect((await store.unscoped('requests').find({}, { sort: { _id: 1 } })).map((d) => d._id)).toEqual(['fresh', 'undated']);
+    // The freed unique key can be used again.
+    await store.forTenant('acme').collection<Expiring>('requests').insertOne({ _id: 'again', key: 'a', createdAt: at(0) });
+    await store.close();
+  });
+
+  it('sweeps in the background, without being asked', async () => {
+    const store = createEmbeddedStore();
+    await store.defineCollection('sessions', [], { expireAfter: { field: 'at', seconds: 2 } });
+    const sessions = store.forTenant('acme').collection<Expiring>('sessions');
+    await sessions.insertMany([
+      { _id: 'stale', at: new Date(Date.now() - 10_000) },
+      { _id: 'live', at: new Date(Date.now() + 60_000) },
+    ]);
+    // Sweeps run every second here (half the expiry, at most a minute).
+    for (let i = 0; i < 40 && (await sessions.findOne({ _id: 'stale' })) !== null; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await sessions.find({})).map((d) => d._id)).toEqual(['live']);
+    await store.close();
+  });
+
+  it('refuses an expiry without a usable field or with a non-positive time, defining nothing', async () => {
+    const store = createEmbeddedStore();
+    await expect(store.defineCollection('x', [], { expireAfter: { field: '', seconds: 60 } })).rejects.toBeInstanceOf(InvalidOperationError);
+    await expect(store.defineCollection('x', [], { expireAfter: { field: 'tenantId', seconds: 60 } })).rejects.toBeInstanceOf(InvalidOperationError);
+    await expect(store.defineCollection('x', [], { expireAfter: { field: 'createdAt', seconds: 0 } })).rejects.toBeInstanceOf(InvalidOperationError);
+    await store.close();
+  });
+});

@@ -3,7 +3,7 @@ import { update as mingoUpdate } from 'mingo';
 import * as updateOperators from 'mingo/operators/update';
 import { DuplicateKeyError, ImmutableFieldError, InvalidOperationError, SessionMisuseError, StoreError, TransactionConflictError } from '../errors';
 import type { CollectionBackend, RawFindOptions } from '../internal/backend';
-import { resolveIndex } from '../internal/indexes';
+import { checkExpiry, resolveIndex } from '../internal/indexes';
 import { ScopedCollection } from '../internal/scoped-collection';
 import { canonical, cloneValue, compareValues, getPath, isPlainObject, pathValues, setPath, type Doc } from '../internal/values';
 import { validateTenantId } from '../tenancy';
@@ -816,13 +816,32 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   defineCollection(name: string, indexes: readonly IndexSpec[], options?: CollectionOptions): Promise<void> {
     try {
+      if (options?.expireAfter !== undefined) checkExpiry(name, options.expireAfter);
       const coll = this.backendCollection(name);
       for (const spec of indexes) coll.addIndex(spec);
       if (options?.compact !== undefined) coll.setCompact(options.compact);
+      if (options?.expireAfter !== undefined) this.expireIn(name, options.expireAfter);
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(err as Error);
     }
+  }
+
+  private readonly sweepers = new Map<string, NodeJS.Timeout>();
+
+  /** Deletes the documents of `name` older than the expiry, now and then (see CollectionOptions.expireAfter). */
+  private expireIn(name: string, expiry: { field: string; seconds: number }): void {
+    const previous = this.sweepers.get(name);
+    if (previous) clearInterval(previous);
+    const timer = setInterval(() => void this.sweepExpired(name, expiry), Math.min(60, expiry.seconds / 2) * 1000);
+    timer.unref();
+    this.sweepers.set(name, timer);
+  }
+
+  /** One sweep of an expiring collection; returns how many documents it deleted. */
+  async sweepExpired(name: string, expiry: { field: string; seconds: number }, now = Date.now()): Promise<number> {
+    const { deletedCount } = await this.unscoped(name).deleteMany({ [expiry.field]: { $lt: new Date(now - expiry.seconds * 1000) } });
+    return deletedCount;
   }
 
   forTenant(tenantId: string): TenantScope {
@@ -920,6 +939,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
   }
 
   close(): Promise<void> {
+    for (const timer of this.sweepers.values()) clearInterval(timer);
+    this.sweepers.clear();
     return Promise.resolve();
   }
 }

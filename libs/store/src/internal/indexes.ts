@@ -29,3 +29,12 @@ export function resolveIndex(collection: string, spec: IndexSpec): ResolvedIndex
     sparse: spec.sparse === true,
   };
 }
+
+/** Checks a collection's expiry option: a plain field name and a positive number of seconds. */
+export function checkExpiry(collection: string, expiry: { field: string; seconds: number }): void {
+  const { field, seconds } = expiry;
+  if (typeof field !== 'string' || field === '' || field === 'tenantId' || field === '_id' || field.startsWith('$') || field.split('.').some((p) => p === '')) {
+    throw new InvalidOperationError(`expiry of ${collection}: invalid field name`);
+  }
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 1) throw new InvalidOperationError(`expiry of ${collection}: seconds must be a number ≥ 1`);
+}

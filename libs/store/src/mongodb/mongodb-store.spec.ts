@@ -33,6 +33,7 @@ function fakeDriver(overrides: Record<string, (...args: unknown[]) => unknown> =
     deleteOne: record('deleteOne', () => Promise.resolve({ deletedCount: 1 })),
     deleteMany: record('deleteMany', () => Promise.resolve({ deletedCount: 4 })),
     createIndexes: record('createIndexes', overrides.createIndexes ?? (() => Promise.resolve([]))),
+    createIndex: record('createIndex', () => Promise.resolve('ttl')),
   };
   const db = {
     collection: record('db.collection', () => collection),
@@ -161,5 +162,21 @@ describe('MongoDB backend (against a fake driver)', () => {
     expect(dbNameFromUri('mongodb+srv://user:pw@cluster.example.net/app')).toBe('app');
     expect(dbNameFromUri('mongodb://localhost:27017/?replicaSet=rs0')).toBeUndefined();
     expect(dbNameFromUri('mongodb://localhost:27017')).toBeUndefined();
+  });
+});
+
+describe('MongoDB backend: expiring collections', () => {
+  it('keeps a TTL index on the expiry field alone (MongoDB has no compound TTL index)', async () => {
+    const { store, of } = fakeDriver();
+    await store.defineCollection('requests', [{ key: { key: 1 }, unique: true }], { expireAfter: { field: 'createdAt', seconds: 86_400 } });
+    expect(of('createIndex')).toEqual([[{ createdAt: 1 }, { name: 'ttl_createdAt', expireAfterSeconds: 86_400 }]]);
+    expect(of('createIndexes')[0]?.[0]).toEqual([expect.objectContaining({ key: { tenantId: 1, key: 1 }, unique: true })]);
+  });
+
+  it('refuses an unusable expiry before asking the server for anything', async () => {
+    const { store, calls } = fakeDriver();
+    await expect(store.defineCollection('requests', [], { expireAfter: { field: '$x', seconds: 60 } })).rejects.toBeInstanceOf(InvalidOperationError);
+    await expect(store.defineCollection('requests', [], { expireAfter: { field: 'createdAt', seconds: -1 } })).rejects.toBeInstanceOf(InvalidOperationError);
+    expect(calls).toEqual([]);
   });
 });

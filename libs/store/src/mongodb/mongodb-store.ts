@@ -3,7 +3,7 @@ import { MongoClient, MongoServerError, type ClientSession, type Collection, typ
 import { DuplicateKeyError, InvalidOperationError, SessionMisuseError, TransactionConflictError } from '../errors';
 import type { StoreLogger } from '../create-store';
 import type { CollectionBackend, RawFindOptions } from '../internal/backend';
-import { resolveIndex } from '../internal/indexes';
+import { checkExpiry, resolveIndex } from '../internal/indexes';
 import { ScopedCollection } from '../internal/scoped-collection';
 import type { Doc } from '../internal/values';
 import { validateTenantId } from '../tenancy';
@@ -239,9 +239,16 @@ export class MongoDocumentStore implements DocumentStore {
     return session;
   }
 
-  /** `options` (storage hints of the embedded backend) do not apply to MongoDB. */
-  async defineCollection(name: string, indexes: readonly IndexSpec[], _options?: CollectionOptions): Promise<void> {
+  /** `compact` (a storage hint of the embedded backend) does not apply to MongoDB; `expireAfter` is a TTL index. */
+  async defineCollection(name: string, indexes: readonly IndexSpec[], options?: CollectionOptions): Promise<void> {
     const resolved = indexes.map((spec) => resolveIndex(name, spec));
+    const expiry = options?.expireAfter;
+    if (expiry !== undefined) {
+      checkExpiry(name, expiry);
+      // A TTL index has one field (MongoDB refuses compound TTL indexes); it serves no query, so it
+      // does not lead with tenantId like the others.
+      await this.db.collection(name).createIndex({ [expiry.field]: 1 }, { name: `ttl_${expiry.field}`, expireAfterSeconds: Math.round(expiry.seconds) });
+    }
     let fields = this.declared.get(name);
     if (fields === undefined) {
       fields = new Map();

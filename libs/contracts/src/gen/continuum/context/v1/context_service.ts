@@ -5120,7 +5120,8 @@ export const WatchContextResponse: MessageFns<WatchContextResponse> = {
  * Remembers what every customer did on every channel, where they stopped and what they already
  * told us, so that the next channel and the next agent never ask again. Scopes: `context.read`
  * for reads and WatchContext, `context.write` for touchpoints and cases, `context.admin` for
- * journey definitions.
+ * journey definitions. The answer to a call with a `request_id` is kept for 24 hours: a retry
+ * within that time gets it again.
  */
 export type ContextServiceService = typeof ContextServiceService;
 export const ContextServiceService = {

@@ -4565,7 +4565,8 @@ export const EraseProfileResponse: MessageFns<EraseProfileResponse> = {
 
 /**
  * Recognizes customers from the identifiers channels see, keeps their profiles, joins and splits
- * profiles under a per-tenant policy, evaluates segments, and forgets profiles on request.
+ * profiles under a per-tenant policy, evaluates segments, and forgets profiles on request. The
+ * answer to a call with a `request_id` is kept for 24 hours: a retry within that time gets it again.
  */
 export type IdentityServiceService = typeof IdentityServiceService;
 export const IdentityServiceService = {
