@@ -10,10 +10,15 @@ import { createGrpcServer, createLogger, loadConfig, type CallContext } from '@c
 import { createInProcessBus } from '@continuum/events';
 import { createEmbeddedStore } from '@continuum/store';
 import { ROUTING_ERROR_DOMAIN, createRoutingService, routingConfigSchema } from '@continuum/routing';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import type { BenchServer } from '../harness/server-protocol';
 
 /**
+ * `ROUTING_BENCH_ALLOCATIONS=file.heapprofile`: the server samples every allocation (V8's sampling
+ * heap profiler, collected objects included) from serving to stop and writes the profile there.
+ *
  * `ROUTING_BENCH_TRACE=1`: every second the server prints to stderr its main thread's CPU, the
  * whole process's, event-loop utilisation, GC pause time and heap (diagnosis, not for the record).
  */
@@ -124,6 +129,12 @@ export async function start(options: RoutingServerOptions): Promise<BenchServer>
       return withTransaction(body);
     };
   }
+  const heapFile = process.env['ROUTING_BENCH_ALLOCATIONS'];
+  const heapSession = heapFile ? new Session() : undefined;
+  if (heapSession) {
+    heapSession.connect();
+    await heapSession.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
   const stopTrace = process.env['ROUTING_BENCH_TRACE']
     ? traceEverySecond(() => {
         const p = module.relayStats?.published ?? 0;
@@ -139,6 +150,11 @@ export async function start(options: RoutingServerOptions): Promise<BenchServer>
     clientMetadata: { 'x-tenant-id': 'bench' },
     stop: async () => {
       stopTrace?.();
+      if (heapSession && heapFile) {
+        const { profile } = await heapSession.post('HeapProfiler.stopSampling');
+        writeFileSync(heapFile, JSON.stringify(profile));
+        heapSession.disconnect();
+      }
       await server.shutdown(1_000);
       await module.stop();
       await bus.close();

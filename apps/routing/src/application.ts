@@ -6,7 +6,8 @@
  *
  * Ordering: an engine operation is synchronous and its writes are handed to the group committer
  * in the same tick, so writes commit in the order the engine decided; pushes to agents happen
- * only after their writes committed.
+ * only after their writes committed, in commit order, at the end of that turn of the event loop
+ * (after the answer of the call that made them).
  */
 import { hash } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
@@ -97,6 +98,28 @@ export class TenantRouter {
   }
 
   teamOf = (agentId: string): string => this.agents.get(agentId)?.teamId ?? '';
+
+  /** Pushes to agents' streams waiting for the end of this turn of the event loop, in commit order. */
+  private pushes: (() => void)[] = [];
+
+  /**
+   * Runs pushes to agents' streams once the current turn of the event loop is over (setImmediate),
+   * in the order they were handed over (commit order). The answer of the call whose commit made
+   * them is written first: a unary answer only completes when its trailers go out, a write later,
+   * while an offer on a stream is complete once written, so answering first takes ~0.1-0.3 ms
+   * off "submitted → answered and offered" at no cost to the offer.
+   */
+  deliver(pushes: readonly (() => void)[]): void {
+    if (pushes.length === 0) return;
+    if (this.pushes.length === 0) setImmediate(this.flushPushes);
+    this.pushes.push(...pushes);
+  }
+
+  private readonly flushPushes = (): void => {
+    const due = this.pushes;
+    this.pushes = [];
+    for (const push of due) push();
+  };
 
   /** Sets the timer for the engine's next due time (rings, stages, offer time-outs). */
   arm(now: number): void {
@@ -277,7 +300,7 @@ export class RoutingApplication {
         );
       }
     }
-    return { ops, after: () => pushes.forEach((p) => p()) };
+    return { ops, after: () => router.deliver(pushes) };
   }
 
   /** Engine effects outside any call (timers): persisted and pushed in a span of their own. */
