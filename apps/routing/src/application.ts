@@ -75,6 +75,9 @@ export function fingerprintOf<M>(codec: Codec<M>, message: M): string {
   return hash('sha256', codec.encode(message).finish(), 'base64url');
 }
 
+/** Timers of a tenant fire at most this often (ms): due work waits at most this long past its time. */
+const MIN_TICK_INTERVAL_MS = 5;
+
 /** One tenant's engine, definitions, agent streams and timer. */
 export class TenantRouter {
   readonly engine: RoutingEngine;
@@ -86,15 +89,16 @@ export class TenantRouter {
   readonly inFlight = new Map<string, { fingerprint: string; answer: Promise<unknown> }>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
+  private lastTickAt = -Infinity;
   stopped = false;
 
   constructor(
     readonly tenantId: string,
     private readonly app: RoutingApplication,
-    clock: () => number,
+    private readonly clockNow: () => number,
     offerTimeoutMs: number,
   ) {
-    this.engine = new RoutingEngine({ clock, offerTimeoutMs, policy: DEFAULT_POLICY });
+    this.engine = new RoutingEngine({ clock: clockNow, offerTimeoutMs, policy: DEFAULT_POLICY });
   }
 
   teamOf = (agentId: string): string => this.agents.get(agentId)?.teamId ?? '';
@@ -121,19 +125,26 @@ export class TenantRouter {
     for (const push of due) push();
   };
 
-  /** Sets the timer for the engine's next due time (rings, stages, offer time-outs). */
+  /**
+   * Sets the timer for the engine's next due time (rings, stages, offer time-outs), at least
+   * MIN_TICK_INTERVAL_MS after the previous tick: a backlog whose due times are a fraction of a
+   * millisecond apart (thousands of tasks submitted per second reach their next ring as densely)
+   * is handled a few milliseconds' worth per tick instead of one task per timer.
+   */
   arm(now: number): void {
     if (this.stopped) return;
     const due = this.engine.nextDueAt();
     if (due === undefined) return;
-    if (this.timer && this.timerAt <= due) return;
+    const at = Math.max(due, this.lastTickAt + MIN_TICK_INTERVAL_MS);
+    if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timerAt = due;
+    this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
+      this.lastTickAt = this.clockNow();
       this.app.tick(this);
-    }, Math.max(0, due - now));
+    }, Math.max(0, at - now));
     this.timer.unref();
   }
 
