@@ -242,6 +242,25 @@ export function describeEventBusContract(name: string, backend: () => BusUnderTe
       await later.drain();
     });
 
+    it('delivers again an event whose handler neither finishes nor fails within the ack wait', async () => {
+      const domain = freshDomain('ackwait');
+      const type = testEventType(domain);
+      await bus.ensureStreams([domain]);
+      const counts: number[] = [];
+      let release!: () => void;
+      const hung = new Promise<void>((resolve) => (release = resolve));
+      const sub = await bus.subscribe({ durable: 'slow', domain, ackWaitMs: 1_000 }, async (event) => {
+        counts.push(event.deliveryCount);
+        if (event.deliveryCount === 1) await hung; // the first attempt hangs
+      });
+      await bus.publish(envelopeOf(type, 'stuck'));
+      await waitFor(() => counts.includes(2), { timeoutMs: 10_000, description: 'a second delivery after the ack wait' });
+      release();
+      await sleep(200);
+      expect(counts.slice(0, 2)).toEqual([1, 2]);
+      await sub.drain();
+    });
+
     it('drops a repeated event id within the dedupe window', async () => {
       const domain = freshDomain('dedupe');
       const type = testEventType(domain);

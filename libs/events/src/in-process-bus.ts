@@ -83,6 +83,8 @@ class MemoryStream {
 interface PendingDelivery {
   deliveryCount: number;
   timer: NodeJS.Timeout | undefined;
+  /** Redelivers the message when its latest delivery is neither settled nor reported working in time. */
+  ackTimer?: NodeJS.Timeout | undefined;
 }
 
 /** What a durable consumer remembers between subscriptions. */
@@ -137,6 +139,8 @@ class MemoryDelivery implements RawDelivery {
   private settle(): boolean {
     if (this.settled) return false;
     this.settled = true;
+    if (this.pending.ackTimer) clearTimeout(this.pending.ackTimer);
+    this.pending.ackTimer = undefined;
     this.subscription.schedulePump();
     return true;
   }
@@ -166,7 +170,7 @@ class MemoryDelivery implements RawDelivery {
   }
 
   working(): void {
-    // Nothing expires here while a message is being worked on: there is no ack wait in process.
+    if (!this.settled && this.state.pending.get(this.seq) === this.pending) this.subscription.armAckWait(this.seq, this.pending);
   }
 }
 
@@ -228,7 +232,23 @@ class ActiveSubscription implements Subscription {
     const pending = state.pending.get(message.seq) ?? { deliveryCount: 0, timer: undefined };
     pending.deliveryCount++;
     state.pending.set(message.seq, pending);
+    this.armAckWait(message.seq, pending);
     this.runner.deliver(new MemoryDelivery(this, state, message, pending));
+  }
+
+  /**
+   * Like JetStream's ack wait: a delivery neither settled nor reported working within the
+   * consumer's ack wait is delivered again (a handler that hangs does not hold its event forever).
+   */
+  armAckWait(seq: number, pending: PendingDelivery): void {
+    if (pending.ackTimer) clearTimeout(pending.ackTimer);
+    pending.ackTimer = setTimeout(() => {
+      pending.ackTimer = undefined;
+      if (this.stopped || this.state.pending.get(seq) !== pending) return;
+      this.state.scheduleRedelivery(seq);
+      this.schedulePump();
+    }, this.state.spec.ackWaitMs);
+    pending.ackTimer.unref();
   }
 
   async drain(): Promise<void> {
@@ -300,7 +320,9 @@ export class InProcessEventBus implements EventBus {
     // Whatever was delivered to an earlier subscription and not settled is due again now.
     for (const [seq, pending] of state.pending) {
       if (pending.timer) clearTimeout(pending.timer);
+      if (pending.ackTimer) clearTimeout(pending.ackTimer);
       pending.timer = undefined;
+      pending.ackTimer = undefined;
       state.scheduleRedelivery(seq);
     }
     const runner = new ConsumerRunner(resolved, handler, (request) => this.deadLetter(request), this.busOptions.log);
@@ -355,7 +377,10 @@ export class InProcessEventBus implements EventBus {
     state.expiry = setTimeout(() => {
       state.expiry = undefined;
       if (state.active || this.durables.get(key) !== state) return;
-      for (const pending of state.pending.values()) if (pending.timer) clearTimeout(pending.timer);
+      for (const pending of state.pending.values()) {
+        if (pending.timer) clearTimeout(pending.timer);
+        if (pending.ackTimer) clearTimeout(pending.ackTimer);
+      }
       this.durables.delete(key);
       state.stream.consumers.delete(state);
     }, threshold);
