@@ -36,12 +36,14 @@ export interface OutboxDocument extends BaseDocument {
 }
 
 /**
- * Declares the outbox collection and its one index, by state: the relay's read of pending entries
- * and the clean-up of sent ones both start from it. One index only, because every entry is
- * written twice (appended, marked sent) and each index makes both writes dearer. Idempotent.
+ * Declares the outbox collection and its one index, by state then id: the relay's read of the
+ * oldest pending entries (across tenants) and the clean-up of sent ones both start from it. On
+ * MongoDB it does not lead with tenantId (crossTenant), so the relay's poll is an index scan in
+ * id order, never a scan of every entry kept. One index only, because every entry is written
+ * twice (appended, marked sent) and each index makes both writes dearer. Idempotent.
  */
 export async function defineOutboxCollection(store: DocumentStore): Promise<void> {
-  await store.defineCollection(OUTBOX_COLLECTION, [{ key: { state: 1 }, name: 'state' }]);
+  await store.defineCollection(OUTBOX_COLLECTION, [{ key: { state: 1, _id: 1 }, name: 'state_id', crossTenant: true }]);
 }
 
 /** Thrown when Outbox.append is called without a transaction session. */

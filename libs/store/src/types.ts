@@ -82,6 +82,13 @@ export interface IndexSpec {
   unique?: boolean;
   /** Only index documents where all key fields exist (for optional unique fields). */
   sparse?: boolean;
+  /**
+   * For queries of an `unscoped` collection across tenants (the outbox relay's "oldest pending
+   * entries"): MongoDB keeps this index without the leading tenantId, so such a query is an index
+   * scan instead of a collection scan. Not allowed with `unique` (uniqueness is per tenant). The
+   * embedded backend serves cross-tenant queries from its per-tenant indexes either way.
+   */
+  crossTenant?: boolean;
 }
 
 /** How a collection is kept: storage hints for the embedded backend (MongoDB ignores `compact`), and expiry. */

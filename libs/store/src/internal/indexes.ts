@@ -9,6 +9,8 @@ export interface ResolvedIndex {
   readonly directions: readonly (1 | -1)[];
   readonly unique: boolean;
   readonly sparse: boolean;
+  /** MongoDB: the index does not lead with tenantId (see IndexSpec.crossTenant). */
+  readonly crossTenant: boolean;
 }
 
 /** Validates an index declaration and names it as MongoDB would (`tenantId_1_email_1`). */
@@ -20,13 +22,15 @@ export function resolveIndex(collection: string, spec: IndexSpec): ResolvedIndex
     if (field === '' || field.startsWith('$') || field.split('.').some((p) => p === '')) throw new InvalidOperationError(`index of ${collection}: invalid field name`);
     if (dir !== 1 && dir !== -1) throw new InvalidOperationError(`index of ${collection}: direction of ${field} must be 1 or -1`);
   }
-  const name = spec.name ?? ['tenantId_1', ...entries.map(([f, d]) => `${f}_${d}`)].join('_');
+  if (spec.crossTenant === true && spec.unique === true) throw new InvalidOperationError(`index of ${collection}: a cross-tenant index cannot be unique (uniqueness is per tenant)`);
+  const name = spec.name ?? [...(spec.crossTenant === true ? [] : ['tenantId_1']), ...entries.map(([f, d]) => `${f}_${d}`)].join('_');
   return {
     name,
     fields: entries.map(([f]) => f),
     directions: entries.map(([, d]) => d),
     unique: spec.unique === true,
     sparse: spec.sparse === true,
+    crossTenant: spec.crossTenant === true,
   };
 }
 

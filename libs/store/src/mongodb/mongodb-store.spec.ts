@@ -180,3 +180,15 @@ describe('MongoDB backend: expiring collections', () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe('MongoDB backend: cross-tenant indexes', () => {
+  it('keeps a crossTenant index without the leading tenantId, and refuses one that is unique', async () => {
+    const { store, of } = fakeDriver();
+    await store.defineCollection('outbox', [{ key: { state: 1, _id: 1 }, name: 'state_id', crossTenant: true }, { key: { kind: 1 } }]);
+    expect(of('createIndexes')[0]?.[0]).toEqual([
+      expect.objectContaining({ key: { state: 1, _id: 1 }, name: 'state_id' }),
+      expect.objectContaining({ key: { tenantId: 1, kind: 1 }, name: 'tenantId_1_kind_1' }),
+    ]);
+    await expect(store.defineCollection('outbox', [{ key: { a: 1 }, crossTenant: true, unique: true }])).rejects.toBeInstanceOf(InvalidOperationError);
+  });
+});

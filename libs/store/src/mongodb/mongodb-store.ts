@@ -271,7 +271,7 @@ export class MongoDocumentStore implements DocumentStore {
     try {
       await this.db.collection(name).createIndexes(
         resolved.map((r) => {
-          const key: Record<string, 1 | -1> = { tenantId: 1 };
+          const key: Record<string, 1 | -1> = r.crossTenant ? {} : { tenantId: 1 };
           r.fields.forEach((f, i) => (key[f] = r.directions[i] as 1 | -1));
           return {
             key,
