@@ -42,6 +42,8 @@ export const SCOPES = { read: 'context.read', write: 'context.write', admin: 'co
 const STREAM_BATCH = 256;
 /** A partial batch is recorded once the stream has been quiet this long (ms). */
 const STREAM_IDLE_FLUSH_MS = 20;
+/** Requests one BatchGetContext call may carry. */
+const MAX_BATCH_GET = 100;
 /** Rejections listed in a RecordTouchpoints answer (all are counted). */
 const MAX_REJECTED_REPORTED = 100;
 
@@ -73,9 +75,9 @@ const CHANGE: Record<ChangeKind, contextV1.ContextChange> = {
   erased: contextV1.ContextChange.CONTEXT_CHANGE_ERASED,
 };
 
-const limits = (v: Violations, touchpointLimit: number, factLimit: number): { touchpointLimit: number; factLimit: number } => {
-  v.range('touchpoint_limit', touchpointLimit, 0, 100);
-  v.range('fact_limit', factLimit, 0, 200);
+const limits = (v: Violations, touchpointLimit: number, factLimit: number, prefix = ''): { touchpointLimit: number; factLimit: number } => {
+  v.range(`${prefix}touchpoint_limit`, touchpointLimit, 0, 100);
+  v.range(`${prefix}fact_limit`, factLimit, 0, 200);
   return { touchpointLimit: touchpointLimit || 20, factLimit: factLimit || 50 };
 };
 
@@ -102,6 +104,7 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
       getCase: SCOPES.read,
       listCases: SCOPES.read,
       getContext: SCOPES.read,
+      batchGetContext: SCOPES.read,
       watchContext: SCOPES.read,
     },
     handlers: {
@@ -367,6 +370,23 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
         v.throwIfAny();
         const view = await guard(() => getContext(deps, ctx.tenantId, { profileId: req.profileId, purpose: purpose ?? 'service', ...lim }));
         return contextToWire(view);
+      },
+
+      async batchGetContext(req: contextV1.BatchGetContextRequest, ctx: CallContext): Promise<contextV1.BatchGetContextResponse> {
+        const v = new Violations();
+        if (req.requests.length === 0) v.add('requests', 'must name at least one request', 'REQUIRED');
+        else if (req.requests.length > MAX_BATCH_GET) v.add('requests', `must have at most ${MAX_BATCH_GET} requests`, 'TOO_MANY');
+        const queries = req.requests.slice(0, MAX_BATCH_GET).map((one, i) => {
+          const field = (name: string) => `requests[${i}].${name}`;
+          checkId(v, field('profile_id'), one.profileId, true);
+          const purpose = validatePurpose(v, field('purpose'), one.purpose);
+          const lim = limits(v, one.touchpointLimit, one.factLimit, `requests[${i}].`);
+          return { profileId: one.profileId, purpose: purpose ?? 'service', ...lim };
+        });
+        v.throwIfAny();
+        const contexts: contextV1.GetContextResponse[] = [];
+        for (const query of queries) contexts.push(contextToWire(await guard(() => getContext(deps, ctx.tenantId, query))));
+        return { contexts };
       },
 
       async *watchContext(req: contextV1.WatchContextRequest, ctx: CallContext): AsyncIterable<contextV1.WatchContextResponse> {

@@ -440,6 +440,32 @@ describe('GetContext', () => {
   });
 });
 
+describe('BatchGetContext', () => {
+  it('answers several customers in the order asked, each as GetContext would, and another tenant\'s as unknown', async () => {
+    const [p1, p2] = [newProfile(), newProfile()];
+    await f.client.recordTouchpoint({ touchpoint: touchpoint({ profileId: p1, touchpointId: `${p1}-b`, agentId: 'agent-1' }), requestId: '' }, acme);
+    await f.client.recordTouchpoint({ touchpoint: touchpoint({ profileId: p2, touchpointId: `${p2}-b`, agentId: 'agent-2' }), requestId: '' }, acme);
+    const ask = (profileId: string) => ({ profileId, purpose: Purpose.PURPOSE_SERVICE, touchpointLimit: 5, factLimit: 0 });
+    const res = await f.client.batchGetContext({ requests: [ask(p2), ask('prf_nobody'), ask(p1)] }, acme);
+    expect(res.contexts.map((c) => [c.profile?.profileId, c.touchpointCount, c.lastAgentId])).toEqual([
+      [p2, 1, 'agent-2'],
+      ['prf_nobody', 0, ''],
+      [p1, 1, 'agent-1'],
+    ]);
+    expect(res.contexts[2]).toEqual(await f.client.getContext(ask(p1), acme));
+    const other = await f.client.batchGetContext({ requests: [ask(p1)] }, globex);
+    expect(other.contexts[0]).toMatchObject({ touchpointCount: 0, lastAgentId: '' });
+  });
+
+  it('fails as a whole, naming the request and field, when one request is invalid or there are none or too many', async () => {
+    const ok = { profileId: 'prf_x', purpose: Purpose.PURPOSE_SERVICE, touchpointLimit: 0, factLimit: 0 };
+    const bad = await failure(f.client.batchGetContext({ requests: [ok, { ...ok, profileId: '' }, { ...ok, touchpointLimit: 500 }] }, acme));
+    expect(bad).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ['requests[1].profile_id', 'requests[2].touchpoint_limit'] });
+    expect(await failure(f.client.batchGetContext({ requests: [] }, acme))).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ['requests'] });
+    expect(await failure(f.client.batchGetContext({ requests: Array.from({ length: 101 }, () => ok) }, acme))).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ['requests'] });
+  });
+});
+
 describe('WatchContext', () => {
   it('streams the context first, then a new one after each change', async () => {
     const profileId = newProfile();

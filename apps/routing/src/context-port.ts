@@ -5,6 +5,8 @@
  * client (tenant, authorization and trace context carried over from the submitting call).
  */
 import { commonV1, contextV1 } from '@continuum/contracts';
+import { Metadata, status } from '@grpc/grpc-js';
+import { context, type Context } from '@opentelemetry/api';
 import { createClient, type CallContext, type KitClient } from '@continuum/kit';
 
 /** The routing-relevant part of a customer's context. */
@@ -70,7 +72,29 @@ export interface GrpcContextPortOptions {
   readonly token?: string | (() => string);
 }
 
-/** ContextPort over the context service's gRPC API. */
+/** Context queries one BatchGetContext call carries at most (the context service takes 100). */
+const MAX_BATCH = 100;
+/** A query that comes this soon after the previous one waits a loop turn to join a batch (ms). */
+const QUIET_MS = 2;
+
+interface Waiting {
+  readonly query: ContextQuery;
+  readonly ctx: CallContext;
+  readonly origin: Context;
+  readonly resolve: (context: RoutingContext) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * ContextPort over the context service's gRPC API. A query that comes alone (nothing asked in the
+ * last 2 ms) is one GetContext call at once. Queries that come close together (a burst of
+ * submissions) wait one turn of the event loop and go as one BatchGetContext call per tenant and
+ * caller authorization, up to 100 at a time: each task still asks context once, with the same
+ * deadline, but the gRPC cost of the call is shared. A batch call is traced under the first
+ * submission of the batch. A context service without BatchGetContext (UNIMPLEMENTED) is asked one
+ * by one from then on. A failed batch fails each of its queries (their tasks are routed without
+ * context, as when a single call fails).
+ */
 export function grpcContextPort(options: GrpcContextPortOptions): ContextPort {
   const client: KitClient<typeof contextV1.ContextServiceService> = createClient(contextV1.ContextServiceClient, {
     address: options.address,
@@ -81,13 +105,74 @@ export function grpcContextPort(options: GrpcContextPortOptions): ContextPort {
     channelOptions: { 'grpc.enable_retries': 0 },
   });
   const token = (): string | undefined => (typeof options.token === 'function' ? options.token() : options.token);
-  return {
-    async routingContext(query, ctx) {
-      const response = await client.getContext(
-        contextV1.GetContextRequest.fromPartial({ profileId: query.profileId, purpose: commonV1.Purpose.PURPOSE_SERVICE, touchpointLimit: 1, factLimit: 1 }),
-        { ctx, deadlineMs: options.deadlineMs, ...(token() !== undefined ? { token: token() } : {}) },
+  const request = (query: ContextQuery): contextV1.GetContextRequest =>
+    contextV1.GetContextRequest.fromPartial({ profileId: query.profileId, purpose: commonV1.Purpose.PURPOSE_SERVICE, touchpointLimit: 1, factLimit: 1 });
+
+  const single = async (query: ContextQuery, ctx: CallContext): Promise<RoutingContext> => {
+    const t = token();
+    const response = await client.getContext(request(query), { ctx, deadlineMs: options.deadlineMs, ...(t !== undefined ? { token: t } : {}) });
+    return routingContextOf(response, query.caseId);
+  };
+
+  let batchSupported = true;
+  let lastAsked = Number.NEGATIVE_INFINITY;
+  let scheduled = false;
+  const groups = new Map<string, Waiting[]>();
+
+  const sendBatch = async (batch: readonly Waiting[]): Promise<void> => {
+    const first = batch[0] as Waiting;
+    const t = token();
+    const forwarded = first.ctx.metadata.get('authorization')[0];
+    const metadata = new Metadata();
+    if (t === undefined && typeof forwarded === 'string') metadata.set('authorization', forwarded);
+    try {
+      const response = await context.with(first.origin, () =>
+        client.batchGetContext(
+          { requests: batch.map((w) => request(w.query)) },
+          { tenantId: first.ctx.tenantId, deadlineMs: options.deadlineMs, metadata, ...(t !== undefined ? { token: t } : {}) },
+        ),
       );
-      return routingContextOf(response, query.caseId);
+      if (response.contexts.length !== batch.length) throw new Error(`BatchGetContext answered ${response.contexts.length} of ${batch.length} requests`);
+      batch.forEach((w, i) => w.resolve(routingContextOf(response.contexts[i] as contextV1.GetContextResponse, w.query.caseId)));
+    } catch (err) {
+      if ((err as { code?: number }).code === status.UNIMPLEMENTED) {
+        batchSupported = false;
+        for (const w of batch) context.with(w.origin, () => single(w.query, w.ctx)).then(w.resolve, w.reject);
+        return;
+      }
+      for (const w of batch) w.reject(err);
+    }
+  };
+
+  const flush = (): void => {
+    scheduled = false;
+    for (const [key, waiting] of groups) {
+      groups.delete(key);
+      for (let i = 0; i < waiting.length; i += MAX_BATCH) {
+        const batch = waiting.slice(i, i + MAX_BATCH);
+        if (batch.length === 1 || !batchSupported) for (const w of batch) context.with(w.origin, () => single(w.query, w.ctx)).then(w.resolve, w.reject);
+        else void sendBatch(batch);
+      }
+    }
+  };
+
+  return {
+    routingContext(query, ctx) {
+      const now = performance.now();
+      const alone = groups.size === 0 && now - lastAsked >= QUIET_MS;
+      lastAsked = now;
+      if (alone) return single(query, ctx);
+      return new Promise<RoutingContext>((resolve, reject) => {
+        const key = `${ctx.tenantId}\u0000${String(ctx.metadata.get('authorization')[0] ?? '')}`;
+        const waiting = { query, ctx, origin: context.active(), resolve, reject };
+        const group = groups.get(key);
+        if (group) group.push(waiting);
+        else groups.set(key, [waiting]);
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
     },
     close: () => client.close(),
   };

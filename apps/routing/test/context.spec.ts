@@ -49,6 +49,33 @@ describe('context on submission', () => {
     chen.close();
   });
 
+  it('asks context for a burst of submissions in shared BatchGetContext calls, each task once and with its own customer\'s context', async () => {
+    const intents = ['invoice_question', 'return_item', 'delivery_delay'];
+    for (let i = 0; i < 30; i++) f.context.answer(`prf-burst-${i}`, { intent: intents[i % 3] });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => submit(f.client, o, { queueId: 'email-b2b', profileId: `prf-burst-${i}` })));
+    // Fewer calls than submissions: the burst shared calls; every customer was asked exactly once.
+    expect(f.context.batchCalls.length).toBeGreaterThan(0);
+    expect(f.context.batchCalls.length + f.context.calls.length - f.context.batchCalls.reduce((a, b) => a + b, 0)).toBeLessThan(30);
+    expect(f.context.calls.map((c) => c.profileId).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `prf-burst-${i}`).sort());
+    expect(f.context.calls.every((c) => c.tenant === 'acme')).toBe(true);
+    results.forEach((r, i) => {
+      expect(r.task?.explanation?.contextAvailable).toBe(true);
+      expect(r.task?.intent).toBe(intents[i % 3]);
+    });
+  });
+
+  it('asks one by one when the context service has no BatchGetContext', async () => {
+    f.context.batchSupported = false;
+    for (let i = 0; i < 12; i++) f.context.answer(`prf-old-${i}`, { intent: 'return_item' });
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => submit(f.client, o, { queueId: 'email-b2b', profileId: `prf-old-${i}` })));
+    expect(f.context.calls.map((c) => c.profileId).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `prf-old-${i}`).sort());
+    for (const r of results) {
+      expect(r.task?.explanation?.contextAvailable).toBe(true);
+      expect(r.task?.intent).toBe('return_item');
+    }
+    expect(f.context.batchCalls.length).toBe(1); // tried once, then one by one
+  });
+
   it('falls back from the case owner to the team, then the queue, after the policy windows, and says so', async () => {
     await f.client.updateRoutingPolicy(
       {

@@ -44,11 +44,15 @@ export class LogCapture extends Writable {
   }
 }
 
-/** The context service double: GetContext answers per profile id; `mode` makes it fail or hang. */
+/** The context service double: GetContext and BatchGetContext answers per profile id; `mode` makes it fail or hang. */
 export class ContextDouble {
   readonly answers = new Map<string, contextV1.GetContextResponse>();
   mode: 'answer' | 'unavailable' | 'hang' = 'answer';
   calls: { profileId: string; tenant: string; traceparent: string }[] = [];
+  /** Sizes of the BatchGetContext calls received. */
+  batchCalls: number[] = [];
+  /** False: BatchGetContext answers UNIMPLEMENTED, like a context service from before it existed. */
+  batchSupported = true;
   private server: Server | undefined;
   address = '';
 
@@ -70,6 +74,21 @@ export class ContextDouble {
       if (this.mode === 'hang') return; // never answers: the caller's deadline decides
       const answer = this.answers.get(call.request.profileId) ?? contextV1.GetContextResponse.fromPartial({ profile: { profileId: call.request.profileId } });
       callback(null, answer);
+    };
+    impl['batchGetContext'] = (
+      call: { request: contextV1.BatchGetContextRequest; metadata: { get(k: string): unknown[] } },
+      callback: (e: Partial<ServiceError> | null, r?: contextV1.BatchGetContextResponse) => void,
+    ) => {
+      this.batchCalls.push(call.request.requests.length);
+      if (!this.batchSupported) return callback({ code: status.UNIMPLEMENTED, details: 'an older context service' });
+      for (const r of call.request.requests) {
+        this.calls.push({ profileId: r.profileId, tenant: String(call.metadata.get('x-tenant-id')[0] ?? ''), traceparent: String(call.metadata.get('traceparent')[0] ?? '') });
+      }
+      if (this.mode === 'unavailable') return callback({ code: status.UNAVAILABLE, details: 'context is down' });
+      if (this.mode === 'hang') return;
+      callback(null, {
+        contexts: call.request.requests.map((r) => this.answers.get(r.profileId) ?? contextV1.GetContextResponse.fromPartial({ profile: { profileId: r.profileId } })),
+      });
     };
     server.addService(contextV1.ContextServiceService, impl);
     const port = await new Promise<number>((resolve, reject) =>

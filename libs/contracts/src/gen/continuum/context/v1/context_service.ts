@@ -451,6 +451,18 @@ export interface GetContextRequest {
   factLimit: number;
 }
 
+/** Several GetContext requests at once. */
+export interface BatchGetContextRequest {
+  /** The requests, 1..100; each is validated like a GetContext request. */
+  requests: GetContextRequest[];
+}
+
+/** The answers of a BatchGetContext call. */
+export interface BatchGetContextResponse {
+  /** One context per request, in the order of the requests. */
+  contexts: GetContextResponse[];
+}
+
 /** Who the customer is, from the read model this service keeps of identity events. */
 export interface ProfileSummary {
   /** The profile the context is about (the survivor when the request named a merged profile). */
@@ -3904,6 +3916,148 @@ export const GetContextRequest: MessageFns<GetContextRequest> = {
   },
 };
 
+function createBaseBatchGetContextRequest(): BatchGetContextRequest {
+  return { requests: [] };
+}
+
+export const BatchGetContextRequest: MessageFns<BatchGetContextRequest> = {
+  encode(message: BatchGetContextRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      GetContextRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetContextRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetContextRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(GetContextRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetContextRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => GetContextRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetContextRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => GetContextRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchGetContextRequest>, I>>(base?: I): BatchGetContextRequest {
+    return BatchGetContextRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchGetContextRequest>, I>>(object: I): BatchGetContextRequest {
+    const message = createBaseBatchGetContextRequest();
+    message.requests = object.requests?.map((e) => GetContextRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchGetContextResponse(): BatchGetContextResponse {
+  return { contexts: [] };
+}
+
+export const BatchGetContextResponse: MessageFns<BatchGetContextResponse> = {
+  encode(message: BatchGetContextResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.contexts) {
+      GetContextResponse.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetContextResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetContextResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contexts.push(GetContextResponse.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetContextResponse {
+    return {
+      contexts: globalThis.Array.isArray(object?.contexts)
+        ? object.contexts.map((e: any) => GetContextResponse.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetContextResponse): unknown {
+    const obj: any = {};
+    if (message.contexts?.length) {
+      obj.contexts = message.contexts.map((e) => GetContextResponse.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchGetContextResponse>, I>>(base?: I): BatchGetContextResponse {
+    return BatchGetContextResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchGetContextResponse>, I>>(object: I): BatchGetContextResponse {
+    const message = createBaseBatchGetContextResponse();
+    message.contexts = object.contexts?.map((e) => GetContextResponse.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseProfileSummary(): ProfileSummary {
   return {
     profileId: "",
@@ -5330,6 +5484,23 @@ export const ContextServiceService = {
     responseDeserialize: (value: Buffer): GetContextResponse => GetContextResponse.decode(value),
   },
   /**
+   * GetContext for several customers in one call (1..100), answered in the order asked: what a
+   * service that asks for many customers at once (routing under load) sends instead of one call
+   * each. All or nothing: one invalid request fails the whole call with INVALID_ARGUMENT naming
+   * it (`requests[2].profile_id`).
+   */
+  batchGetContext: {
+    path: "/continuum.context.v1.ContextService/BatchGetContext" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchGetContextRequest): Buffer =>
+      Buffer.from(BatchGetContextRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchGetContextRequest => BatchGetContextRequest.decode(value),
+    responseSerialize: (value: BatchGetContextResponse): Buffer =>
+      Buffer.from(BatchGetContextResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchGetContextResponse => BatchGetContextResponse.decode(value),
+  },
+  /**
    * Streams a customer's context to an agent desktop: a full context first, then a new one after
    * every change (touchpoint, journey, case, identity merge or erasure).
    */
@@ -5404,6 +5575,13 @@ export interface ContextServiceServer extends UntypedServiceImplementation {
    * answer whatever tenant holds the id).
    */
   getContext: handleUnaryCall<GetContextRequest, GetContextResponse>;
+  /**
+   * GetContext for several customers in one call (1..100), answered in the order asked: what a
+   * service that asks for many customers at once (routing under load) sends instead of one call
+   * each. All or nothing: one invalid request fails the whole call with INVALID_ARGUMENT naming
+   * it (`requests[2].profile_id`).
+   */
+  batchGetContext: handleUnaryCall<BatchGetContextRequest, BatchGetContextResponse>;
   /**
    * Streams a customer's context to an agent desktop: a full context first, then a new one after
    * every change (touchpoint, journey, case, identity merge or erasure).
@@ -5694,6 +5872,27 @@ export interface ContextServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContextResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * GetContext for several customers in one call (1..100), answered in the order asked: what a
+   * service that asks for many customers at once (routing under load) sends instead of one call
+   * each. All or nothing: one invalid request fails the whole call with INVALID_ARGUMENT naming
+   * it (`requests[2].profile_id`).
+   */
+  batchGetContext(
+    request: BatchGetContextRequest,
+    callback: (error: ServiceError | null, response: BatchGetContextResponse) => void,
+  ): ClientUnaryCall;
+  batchGetContext(
+    request: BatchGetContextRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchGetContextResponse) => void,
+  ): ClientUnaryCall;
+  batchGetContext(
+    request: BatchGetContextRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchGetContextResponse) => void,
   ): ClientUnaryCall;
   /**
    * Streams a customer's context to an agent desktop: a full context first, then a new one after
