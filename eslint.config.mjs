@@ -53,6 +53,10 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints,
+          // Service mains import the store and the bus dynamically, after telemetry started (so the
+          // instrumentation patches the driver before it loads); elsewhere those libraries are
+          // imported statically on purpose. Lazy loading matters to bundles, not to Node services.
+          checkDynamicDependenciesExceptions: ['@continuum/*'],
         },
       ],
     },
@@ -60,7 +64,7 @@ export default [
   {
     files: ['libs/*/src/**/*.spec.ts', 'libs/*/src/**/*.test-util.ts', 'libs/*/test/**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: testDepConstraints }],
+      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: testDepConstraints, checkDynamicDependenciesExceptions: ['@continuum/*'] }],
     },
   },
   {

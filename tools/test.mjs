@@ -53,6 +53,9 @@ if (!skipChecks) {
     console.log('\n- buf breaking against main: not run — this checkout has no local branch main');
   }
   step('type-check', 'tsc', ['-b', 'tsconfig.json']);
+  // The module-boundary rule reads Nx's project graph and silently skips itself when none is
+  // cached (a fresh clone): compute it first, so the rule really runs.
+  spawnSync('nx', ['show', 'projects'], { stdio: 'ignore', env: { ...process.env, NX_DAEMON: 'false' } });
   step('eslint', 'eslint', ['.', '--max-warnings=0']);
   if (spawnSync('sh', ['-c', 'command -v kubectl'], { stdio: 'ignore' }).status === 0) {
     step('kustomize renders deploy/', 'sh', ['-c', 'for o in base overlays/dev overlays/production; do kubectl kustomize deploy/$o > /dev/null || exit 1; done']);
