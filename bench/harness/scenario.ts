@@ -70,8 +70,11 @@ export async function runLoad(spec: LoadSpec & { readonly call: (i: number) => P
   const warmupSec = spec.warmupSec ?? 2;
   const drainTimeoutSec = spec.drainTimeoutSec ?? 10;
   const monitor = spec.server ? await ServerMonitor.begin(spec.server) : undefined;
-  // Memory is sampled all run long (the peak matters), CPU only from the end of the warm-up.
+  // Memory is sampled all run long (the peak matters); CPU over the measured window only, from the
+  // end of the warm-up to the end of the window, so the calls completed in it pay for it (the
+  // drain of calls still queued after the window is neither counted nor charged).
   const cpuAtWindow = monitor?.cpuAfter(warmupSec);
+  const cpuAtWindowEnd = monitor?.cpuAfter(warmupSec + spec.durationSec);
 
   const loadCpuAtStart = process.cpuUsage();
   const result: LoopResult =
@@ -84,7 +87,7 @@ export async function runLoad(spec: LoadSpec & { readonly call: (i: number) => P
         );
   const loadCpu = process.cpuUsage(loadCpuAtStart);
   const loadCores = (loadCpu.user + loadCpu.system) / ((warmupSec + spec.durationSec) * 1e6);
-  const server = monitor && cpuAtWindow ? await monitor.end(await cpuAtWindow, result.completed, result.measuredNs) : undefined;
+  const server = monitor && cpuAtWindow && cpuAtWindowEnd ? await monitor.end(await cpuAtWindow, await cpuAtWindowEnd, result.completed, result.measuredNs) : undefined;
   const errorCount = Object.values(result.errors).reduce((a, b) => a + b, 0);
   const load: LoadShape =
     spec.mode === 'closed' ? { mode: 'closed', concurrency: spec.concurrency } : { mode: 'open', ratePerSec: spec.ratePerSec };
@@ -154,18 +157,18 @@ class ServerMonitor {
     return monitor;
   }
 
-  /** The server's CPU counter when the measured window opens (servers run on real time only). */
-  async cpuAfter(warmupSec: number): Promise<number> {
-    await new Promise((resolve) => setTimeout(resolve, warmupSec * 1000));
+  /** The server's CPU counter `afterSec` from now (the window's opening or end; servers run on real time only). */
+  async cpuAfter(afterSec: number): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, afterSec * 1000));
     return (await this.server.sample()).cpuMicros;
   }
 
-  async end(cpuAtStart: number, calls: number, windowNs: number): Promise<ServerUsage> {
+  async end(cpuAtStart: number, cpuAtEnd: number, calls: number, windowNs: number): Promise<ServerUsage> {
     clearInterval(this.timer);
     await this.pending;
     const end = await this.server.sample();
     this.peakRss = Math.max(this.peakRss, end.rss);
-    const cpuMicros = end.cpuMicros - cpuAtStart;
+    const cpuMicros = cpuAtEnd - cpuAtStart;
     return {
       peakRss: this.peakRss,
       end,
