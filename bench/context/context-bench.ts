@@ -37,6 +37,7 @@ import { createEnvelope, createInProcessBus, defineEvent } from '@continuum/even
 import { createLogger } from '@continuum/kit';
 import { createEmbeddedStore } from '@continuum/store';
 import { createContextService } from '@continuum/context';
+import { benchTouchpoint } from './touchpoints';
 
 const quick = process.argv.includes('--quick');
 /** `--only=stream,record`: run only these parts (for profiling; the section is not written). */
@@ -54,20 +55,7 @@ const IDENTITY_EVENTS = quick ? 5_000 : 30_000;
 type Client = contextV1.ContextServiceClient;
 const makeClient = (address: string): Client => new contextV1.ContextServiceClient(address, credentials.createInsecure());
 
-function touchpointFor(run: string, i: number): contextV1.Touchpoint {
-  return contextV1.Touchpoint.fromPartial({
-    touchpointId: `${run}-${i}`,
-    profileId: `prf_${i % CUSTOMERS}`,
-    channel: 1 + (i % 7),
-    direction: commonV1.Direction.DIRECTION_INBOUND,
-    occurredAt: new Date(),
-    intent: i % 5 === 0 ? 'billing_question' : '',
-    agentId: i % 4 === 0 ? `agent-${i % 50}` : '',
-    summary: 'viewed a page',
-    attributes: { page: `/help/${i % 30}` },
-    facts: i % 2 === 0 ? [{ key: 'contact_reason', value: 'billing_question', sensitivity: 1 }] : [],
-  });
-}
+const touchpointFor = (run: string, i: number): contextV1.Touchpoint => benchTouchpoint(run, i, CUSTOMERS);
 
 /**
  * RecordTouchpoints is a client stream: it answers once, when the client ends it. The session

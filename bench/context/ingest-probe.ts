@@ -10,11 +10,12 @@
  */
 import '../harness';
 import { parseArgs } from 'node:util';
-import { commonV1, contextV1 } from '@continuum/contracts';
+import { contextV1 } from '@continuum/contracts';
 import { createInProcessBus, OUTBOX_COLLECTION } from '@continuum/events';
 import { createLogger, type CallContext } from '@continuum/kit';
 import { createEmbeddedStore } from '@continuum/store';
 import { createContextService } from '@continuum/context';
+import { benchTouchpoint } from './touchpoints';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,20 +35,8 @@ interface Handlers {
   recordTouchpoints(requests: AsyncIterable<contextV1.RecordTouchpointsRequest>, ctx: CallContext): Promise<contextV1.RecordTouchpointsResponse>;
 }
 
-function touchpoint(run: string, i: number): contextV1.Touchpoint {
-  return contextV1.Touchpoint.fromPartial({
-    touchpointId: `${run}-${i}`,
-    profileId: `prf_${(i * 7919) % CUSTOMERS}`,
-    channel: 1 + (i % 7),
-    direction: commonV1.Direction.DIRECTION_INBOUND,
-    occurredAt: new Date(),
-    intent: i % 5 === 0 ? 'billing_question' : '',
-    agentId: i % 4 === 0 ? `agent-${i % 50}` : '',
-    summary: 'viewed a page',
-    attributes: { page: `/help/${i % 30}` },
-    facts: i % 2 === 0 ? [{ key: 'contact_reason', value: 'billing_question', sensitivity: 1 }] : [],
-  });
-}
+// Customers picked by a stride, so that consecutive touchpoints belong to different customers.
+const touchpoint = (run: string, i: number): contextV1.Touchpoint => benchTouchpoint(run, i, CUSTOMERS, (n) => n * 7919);
 
 async function* requests(run: string, from: number, count: number): AsyncIterable<contextV1.RecordTouchpointsRequest> {
   for (let i = from; i < from + count; i++) yield { touchpoint: touchpoint(run, i) };
