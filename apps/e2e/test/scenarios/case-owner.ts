@@ -1,9 +1,9 @@
 import { commonV1, contextV1, routingV1 } from '@continuum/contracts';
-import { uniqueTenant } from '@continuum/testing';
+import { uniqueTenant, waitFor } from '@continuum/testing';
 import { apiClients, type ApiClients } from '../support/clients';
 import { interaction, playDemo, type DemoOutput } from '../support/cli';
 import type { RunningPlatform } from '../support/platforms';
-import { expectOneTrace } from '../support/traces';
+import { expectOneTrace, readSpans, SpanKinds, tenantOf } from '../support/traces';
 import { DEMO_TIMEOUT_MS, expectNoStrayTraces, grpc, processOfService } from './common';
 
 interface CaseOwnerResult {
@@ -110,6 +110,29 @@ export function caseOwnerSuite(platform: () => RunningPlatform): void {
         await expectOneTrace(p.tracesDir, i.traceId, { rootSpanId: i.spanId, serverServiceOf });
       }
       expectNoStrayTraces(p.tracesDir, tenant, demo);
+    });
+
+    // After the trace checks (it adds interactions of its own to the tenant).
+    it('routes a burst of contacts on the case, each with the context routing asked for it (batched under load)', async () => {
+      const model = await task('day2-email');
+      const burst = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          api.routing.submitTask(
+            routingV1.SubmitTaskRequest.fromPartial({ task: { queueId: model.queueId, channel: model.channel, profileId: result.profileId, caseId: result.caseId }, requestId: `burst-${i}` }),
+            api.as,
+          ),
+        ),
+      );
+      for (const { task: t } of burst) {
+        expect({ context: t?.explanation?.contextAvailable, preferred: t?.explanation?.preferredAgentId }).toEqual({ context: true, preferred: 'agt-chen' });
+      }
+      // The burst reached the context service as (at least one) shared BatchGetContext call, under this tenant.
+      const p = platform();
+      await waitFor(() => readSpans(p.tracesDir).some((sp) => sp.kind === SpanKinds.server && sp.name.endsWith('BatchGetContext') && tenantOf(sp) === tenant), {
+        timeoutMs: 10_000,
+        description: 'a BatchGetContext call served for this tenant',
+      });
+      await Promise.all(burst.map(({ task: t }, i) => api.routing.cancelTask({ taskId: t?.taskId ?? '', requestId: `burst-cancel-${i}` }, api.as)));
     });
   });
 }
