@@ -25,8 +25,13 @@ export async function defineRoutingCollections(store: DocumentStore): Promise<vo
     { key: { agentId: 1, createTime: -1 }, name: 'agent' },
     { key: { createTime: -1, _id: -1 }, name: 'created' },
   ]);
-  await store.defineCollection(COLLECTIONS.requests, []);
+  // A retry is answered from the stored first answer for a day; then the record is gone (a task
+  // stays bound to its request id for as long as the task is kept).
+  await store.defineCollection(COLLECTIONS.requests, [], { expireAfter: { field: 'createTime', seconds: REQUEST_RECORD_TTL_SEC } });
 }
+
+/** How long the answer of a mutating call is kept for retries with the same request_id (24 h). */
+export const REQUEST_RECORD_TTL_SEC = 24 * 3600;
 
 /** Writes asked for closer together than this wait one turn of the event loop to commit as a group. */
 const GROUP_WINDOW_MS = 2;

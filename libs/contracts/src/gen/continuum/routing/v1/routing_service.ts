@@ -4803,7 +4803,9 @@ export const CompleteTaskResponse: MessageFns<CompleteTaskResponse> = {
  * Offers every interaction that needs a person to the best available agent: skills, the
  * customer's segment and case owner, the channel's patience and each agent's capacity across
  * channels. Every assignment explains itself. Scopes: `routing.read` for reads, `routing.write`
- * for tasks, offers and presence, `routing.admin` for queues, agents and policy.
+ * for tasks, offers and presence, `routing.admin` for queues, agents and policy. The answer to a
+ * call with a `request_id` is kept for 24 hours (a submitted task stays bound to its request id
+ * for as long as the task is kept).
  */
 export type RoutingServiceService = typeof RoutingServiceService;
 export const RoutingServiceService = {
