@@ -4,7 +4,7 @@ import * as updateOperators from 'mingo/operators/update';
 import { DuplicateKeyError, ImmutableFieldError, InvalidOperationError, SessionMisuseError, StoreError, TransactionConflictError } from '../errors';
 import type { CollectionBackend, RawFindOptions } from '../internal/backend';
 import { checkExpiry, resolveIndex } from '../internal/indexes';
-import { ScopedCollection } from '../internal/scoped-collection';
+import { ScopedCollection, tenantScope } from '../internal/scoped-collection';
 import { canonical, cloneValue, compareValues, getPath, isPlainObject, pathValues, setPath, type Doc } from '../internal/values';
 import { validateTenantId } from '../tenancy';
 import type {
@@ -845,11 +845,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
   }
 
   forTenant(tenantId: string): TenantScope {
-    const id = validateTenantId(tenantId);
-    return {
-      tenantId: id,
-      collection: <T extends BaseDocument>(name: string): TenantCollection<T> => new ScopedCollection<T>(this.backendCollection(name), id),
-    };
+    return tenantScope(tenantId, (name) => this.backendCollection(name));
   }
 
   unscoped<T extends BaseDocument>(name: string): TenantCollection<T> {

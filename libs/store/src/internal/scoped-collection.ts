@@ -13,6 +13,7 @@ import type {
   SessionOption,
   Sort,
   TenantCollection,
+  TenantScope,
   Update,
   UpdateOptions,
   UpdateResult,
@@ -207,4 +208,13 @@ export class ScopedCollection<T extends BaseDocument> implements TenantCollectio
   async deleteMany(filter: Filter, options?: SessionOption): Promise<DeleteResult> {
     return this.backend.delete(this.filter(filter), { multi: true, session: options?.session });
   }
+}
+
+/** The collections of one tenant over a backend's collections (`open` gives the backend of a collection name). Throws InvalidTenantError for a malformed id. */
+export function tenantScope(tenantId: string, open: (name: string) => CollectionBackend): TenantScope {
+  const id = validateTenantId(tenantId);
+  return {
+    tenantId: id,
+    collection: <T extends BaseDocument>(name: string): TenantCollection<T> => new ScopedCollection<T>(open(name), id),
+  };
 }

@@ -4,9 +4,8 @@ import { DuplicateKeyError, InvalidOperationError, SessionMisuseError, Transacti
 import type { StoreLogger } from '../create-store';
 import type { CollectionBackend, RawFindOptions } from '../internal/backend';
 import { checkExpiry, resolveIndex } from '../internal/indexes';
-import { ScopedCollection } from '../internal/scoped-collection';
+import { ScopedCollection, tenantScope } from '../internal/scoped-collection';
 import type { Doc } from '../internal/values';
-import { validateTenantId } from '../tenancy';
 import type {
   BaseDocument,
   CollectionOptions,
@@ -294,11 +293,7 @@ export class MongoDocumentStore implements DocumentStore {
   }
 
   forTenant(tenantId: string): TenantScope {
-    const id = validateTenantId(tenantId);
-    return {
-      tenantId: id,
-      collection: <T extends BaseDocument>(name: string): TenantCollection<T> => new ScopedCollection<T>(this.backendCollection(name), id),
-    };
+    return tenantScope(tenantId, (name) => this.backendCollection(name));
   }
 
   unscoped<T extends BaseDocument>(name: string): TenantCollection<T> {
