@@ -2,21 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { createEchoRegistration, createGrpcServer, createLogger, kitConfigSchema, loadConfig, type GrpcServer } from '@continuum/kit';
 import { Registry } from 'prom-client';
 import { PlatformUnreachableError } from '../errors';
-import { checkListening, checkServing, decodeFirstVarint, encodeStringField } from './health';
-
-describe('health check wire format', () => {
-  it('encodes HealthCheckRequest.service as field 1', () => {
-    expect([...encodeStringField(1, 'a.B')]).toEqual([0x0a, 3, 0x61, 0x2e, 0x42]);
-    expect([...encodeStringField(1, '')]).toEqual([0x0a, 0]);
-  });
-
-  it('decodes HealthCheckResponse.status (absent means 0, UNKNOWN)', () => {
-    expect(decodeFirstVarint(Buffer.from([0x08, 0x01]))).toBe(1);
-    expect(decodeFirstVarint(Buffer.from([0x08, 0x02]))).toBe(2);
-    expect(decodeFirstVarint(Buffer.alloc(0))).toBe(0);
-    expect(decodeFirstVarint(Buffer.from([0x08, 0x96, 0x01]))).toBe(150);
-  });
-});
+import { checkListening, checkServing } from './health';
 
 describe('reachability', () => {
   let server: Server | undefined;
