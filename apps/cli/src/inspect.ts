@@ -1,6 +1,6 @@
 import { commonV1, contextV1, identityV1, routingV1 } from '@continuum/contracts';
 import type { InspectKind, Target } from './args';
-import { renderPartyLine, renderTable, type Party } from './output/render';
+import { renderPartyLine, renderTable } from './output/render';
 import { candidatesTable, contextFields, explanationFields, journeyFields, profileFields, taskFields, timelineTable } from './output/views';
 import { connect, type Platform } from './platform/connection';
 
@@ -32,7 +32,7 @@ async function inspectProfile(platform: Platform, id: string, json: boolean, now
   if (json) {
     return JSON.stringify({ profile: identityV1.GetProfileResponse.toJSON(response), mergeHistory: identityV1.ListMergeHistoryResponse.toJSON(history) }, null, 2);
   }
-  const lines = section('platform', `profile ${id}${response.redirected ? ` (merged into ${response.profile?.profileId ?? '?'})` : ''}`, response.profile ? profileFields(response.profile, now) : []);
+  const lines = renderPartyLine('platform', `profile ${id}${response.redirected ? ` (merged into ${response.profile?.profileId ?? '?'})` : ''}`, response.profile ? profileFields(response.profile, now) : []);
   if (history.merges.length > 0) {
     lines.push(
       ...renderPartyLine('platform', 'merge history (newest first)'),
@@ -46,12 +46,14 @@ async function inspectProfile(platform: Platform, id: string, json: boolean, now
 }
 
 async function inspectContext(platform: Platform, id: string, json: boolean, now: Date): Promise<string> {
-  const context = await platform.context.getContext(contextV1.GetContextRequest.fromPartial({ profileId: id, purpose: commonV1.Purpose.PURPOSE_SERVICE, touchpointLimit: 50 }));
-  const journeys = await platform.context.listJourneys(contextV1.ListJourneysRequest.fromPartial({ profileId: id, pageSize: 20 }));
+  const [context, journeys] = await Promise.all([
+    platform.context.getContext(contextV1.GetContextRequest.fromPartial({ profileId: id, purpose: commonV1.Purpose.PURPOSE_SERVICE, touchpointLimit: 50 })),
+    platform.context.listJourneys(contextV1.ListJourneysRequest.fromPartial({ profileId: id, pageSize: 20 })),
+  ]);
   if (json) {
     return JSON.stringify({ context: contextV1.GetContextResponse.toJSON(context), journeys: contextV1.ListJourneysResponse.toJSON(journeys) }, null, 2);
   }
-  const lines = section('agent', `context of ${id} (purpose: service)`, contextFields(context, now));
+  const lines = renderPartyLine('agent', `context of ${id} (purpose: service)`, contextFields(context, now));
   for (const journey of journeys.journeys) lines.push(...renderPartyLine('agent', `journey ${journey.journeyId}`, journeyFields(journey)));
   const timeline = timelineTable([...context.recentTouchpoints].reverse(), now);
   lines.push(...renderPartyLine('agent', 'timeline (oldest first)'), ...renderTable(timeline.header, timeline.rows));
@@ -63,14 +65,10 @@ async function inspectTask(platform: Platform, id: string, json: boolean): Promi
   if (json) return JSON.stringify(routingV1.GetTaskResponse.toJSON(response), null, 2);
   const task = response.task;
   if (!task) return `task ${id}: no answer`;
-  const lines = section('supervisor', `task ${id}`, taskFields(task));
+  const lines = renderPartyLine('supervisor', `task ${id}`, taskFields(task));
   lines.push(...renderPartyLine('supervisor', 'routing decision', explanationFields(task.explanation)));
   const candidates = candidatesTable(task.explanation);
   if (candidates.rows.length > 0) lines.push(...renderPartyLine('supervisor', 'candidates'), ...renderTable(candidates.header, candidates.rows));
   if (task.explanation && task.explanation.trail.length > 0) lines.push(...renderPartyLine('supervisor', 'trail', task.explanation.trail.map((t, i) => [`${i + 1}.`, t] as const)));
   return lines.join('\n');
-}
-
-function section(party: Party, title: string, fields: Parameters<typeof renderPartyLine>[2]): string[] {
-  return renderPartyLine(party, title, fields);
 }
