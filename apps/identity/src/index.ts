@@ -6,7 +6,6 @@ import type { DocumentStore } from '@continuum/store';
 import { IdentityApplication } from './application';
 import { IDENTITY_DOMAIN } from './events/identity-events';
 import { identityRegistration } from './server';
-import { defineIdentityCollections } from './store/identity-repository';
 
 export { identityConfigSchema, type IdentityConfig } from './config';
 export { IDENTITY_ERROR_DOMAIN, IDENTITY_SCOPES } from './server';
@@ -39,11 +38,11 @@ export interface IdentityServiceModule extends ServiceModule {
 }
 
 /**
- * Creates the identity service: declares its collections and returns its gRPC registration and
- * background work (the outbox relay, resuming segment re-evaluations a crash interrupted).
+ * Creates the identity service: its gRPC registration and background work (the outbox relay,
+ * resuming segment re-evaluations a crash interrupted). Its collections are declared by `start()`,
+ * which every host runs before serving.
  */
 export async function createIdentityService(deps: IdentityServiceDeps): Promise<IdentityServiceModule> {
-  await defineIdentityCollections(deps.store);
   const log = deps.logger.child({ component: 'identity' });
   const app = new IdentityApplication({
     store: deps.store,
