@@ -243,12 +243,12 @@ export class IdentityApplication {
   }
 
   async batchGetProfiles(tenantId: string, ids: readonly string[], allowMissing: boolean): Promise<{ profiles: ProfileState[]; missing: string[] }> {
-    const repo = this.repository.forTenant(tenantId);
+    const live = await this.repository.forTenant(tenantId).getLiveProfiles(ids);
     const profiles: ProfileState[] = [];
     const missing: string[] = [];
     for (const [i, id] of ids.entries()) {
-      const found = await repo.getLiveProfile(id);
-      if (found) profiles.push(found.profile);
+      const found = live.get(id);
+      if (found) profiles.push(found);
       else if (allowMissing) missing.push(id);
       else throw new ResourceNotFoundError('profile', `profile_ids[${i}]`);
     }

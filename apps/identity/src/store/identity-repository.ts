@@ -108,6 +108,19 @@ export class TenantRepository {
     return { profile: current, redirected: current.id !== id };
   }
 
+  /** The live profile each of `ids` stands for (as `getLiveProfile`), the ids read in one query; null when not found. */
+  async getLiveProfiles(ids: readonly string[]): Promise<Map<string, ProfileState | null>> {
+    const docs = await this.profiles.find({ _id: { $in: [...new Set(ids)] } });
+    const byId = new Map(docs.map((d) => [d._id, profileFromDocument(d)]));
+    const live = new Map<string, ProfileState | null>();
+    for (const id of ids) {
+      const profile = byId.get(id);
+      if (profile?.mergedInto === undefined) live.set(id, profile ?? null);
+      else live.set(id, (await this.getLiveProfile(profile.mergedInto))?.profile ?? null);
+    }
+    return live;
+  }
+
   /** Ids of the profiles merged into `id`, directly or through others, that are still merged. */
   async mergedInto(id: string, session?: StoreSession): Promise<string[]> {
     const found: string[] = [];
