@@ -97,34 +97,135 @@ export async function persistJourney(
   for (const change of changes) await appendJourneyEvent(deps.outbox, session, repos.tenantId, change, instance);
 }
 
-/** Checks what the touchpoint refers to (journey definition, case) before anything is written. */
-async function loadReferences(
-  repos: TenantRepositories,
-  input: TouchpointInput,
-  owner: Owner,
-): Promise<{ definition: JourneyDefinition | undefined; kase: Case | undefined }> {
-  let definition: JourneyDefinition | undefined;
+/** A touchpoint the checks let through, with what it refers to. */
+interface Accepted {
+  readonly input: TouchpointInput;
+  readonly owner: Owner;
+  readonly definition: JourneyDefinition | undefined;
+  /** The trace context of the touchpoint's own caller, when it is recorded in another's batch. */
+  readonly origin?: Context | undefined;
+}
+
+/** What a transaction recorded for one accepted touchpoint. */
+interface Written {
+  readonly touchpoint: Touchpoint;
+  readonly journeyChanged: boolean;
+}
+
+const profileErased = (): FailedPreconditionError => new FailedPreconditionError('PROFILE_ERASED', 'the profile was erased; nothing more is recorded for it');
+
+const fieldError = (field: string, description: string, reason: string): InvalidArgumentError => new InvalidArgumentError([{ field: `${FIELD}.${field}`, description, reason }]);
+
+/**
+ * Why the touchpoint cannot be recorded, judged before anything is written from what it refers to
+ * (its journey definition and case, as read; undefined when not found); undefined when it can.
+ */
+function refusal(input: TouchpointInput, owner: Owner, definition: JourneyDefinition | undefined, kase: Case | undefined): DomainError | undefined {
   if (input.journeyDefinitionId) {
-    definition = await repos.definitions.get(input.journeyDefinitionId);
-    if (!definition) {
-      throw new InvalidArgumentError([{ field: `${FIELD}.journey_definition_id`, description: 'is not a journey definition of this tenant', reason: 'UNKNOWN_JOURNEY_DEFINITION' }]);
-    }
-    if (!definition.steps.some((s) => s.stepId === input.journeyStepId)) {
-      throw new InvalidArgumentError([{ field: `${FIELD}.journey_step_id`, description: `is not a step of journey ${definition.journeyDefinitionId}`, reason: 'UNKNOWN_STEP' }]);
-    }
+    if (!definition) return fieldError('journey_definition_id', 'is not a journey definition of this tenant', 'UNKNOWN_JOURNEY_DEFINITION');
+    if (!definition.steps.some((s) => s.stepId === input.journeyStepId)) return fieldError('journey_step_id', `is not a step of journey ${definition.journeyDefinitionId}`, 'UNKNOWN_STEP');
   }
-  let kase: Case | undefined;
   if (input.caseId) {
-    kase = await repos.cases.get(input.caseId);
-    if (!kase) throw new InvalidArgumentError([{ field: `${FIELD}.case_id`, description: 'is not a case of this tenant', reason: 'UNKNOWN_CASE' }]);
-    if (kase.profileId !== owner.profileId) {
-      throw new InvalidArgumentError([{ field: `${FIELD}.case_id`, description: 'belongs to another customer', reason: 'CASE_OF_ANOTHER_PROFILE' }]);
-    }
+    if (!kase) return fieldError('case_id', 'is not a case of this tenant', 'UNKNOWN_CASE');
+    if (kase.profileId !== owner.profileId) return fieldError('case_id', 'belongs to another customer', 'CASE_OF_ANOTHER_PROFILE');
     if (kase.status === 'closed' && kase.closeTime && input.occurredAt.getTime() > kase.closeTime.getTime()) {
-      throw new FailedPreconditionError('CASE_CLOSED', 'the case was closed before this touchpoint happened', { case_id: kase.caseId });
+      return new FailedPreconditionError('CASE_CLOSED', 'the case was closed before this touchpoint happened', { case_id: kase.caseId });
     }
   }
-  return { definition, kase };
+  return undefined;
+}
+
+/**
+ * Writes accepted touchpoints in the caller's transaction: each one's journey, the timeline entries
+ * (one insert), the facts (latest per key, late arrivals do not overwrite; in order, so later
+ * captures see earlier ones) and one summary write per customer, the cases and the events. Each
+ * touchpoint's journey events and its TouchpointRecorded continue the trace of its own origin.
+ */
+async function writeTouchpoints(deps: CoreDeps, repos: TenantRepositories, accepted: readonly Accepted[], now: Date, session: StoreSession): Promise<Written[]> {
+  const tenantId = repos.tenantId;
+  const written: Written[] = [];
+  for (const { input, owner, definition, origin } of accepted) {
+    let journeyId: string | undefined;
+    let journeyChanged = false;
+    const stepId = input.journeyStepId;
+    if (definition && stepId) {
+      const apply = (): ReturnType<typeof applyJourney> => applyJourney(deps, repos, definition, owner, input, stepId, now, session);
+      const applied = await (origin ? context.with(origin, apply) : apply());
+      journeyId = applied.journeyId;
+      journeyChanged = applied.changed;
+    }
+    const touchpoint: Touchpoint = {
+      touchpointId: input.touchpointId,
+      profileId: owner.profileId,
+      originProfileId: input.profileId,
+      channel: input.channel,
+      direction: input.direction,
+      occurredAt: input.occurredAt,
+      recordedAt: now,
+      journeyDefinitionId: input.journeyDefinitionId,
+      journeyStepId: input.journeyStepId,
+      journeyId,
+      intent: input.intent,
+      outcome: input.outcome,
+      agentId: input.agentId,
+      caseId: input.caseId,
+      facts: input.facts.map((f) => ({ key: f.key, value: f.value, sensitivity: f.sensitivity, sourceChannel: input.channel, capturedAt: input.occurredAt, touchpointId: input.touchpointId })),
+      assurance: input.assurance,
+      summary: input.summary,
+      attributes: input.attributes,
+    };
+    written.push({ touchpoint, journeyChanged });
+  }
+  const tps = written.map((w) => w.touchpoint);
+  await repos.touchpoints.insertMany(tps.map((tp) => ({ tp, id: newDocumentId() })), session);
+
+  // Facts and summaries per customer, in input order so later captures see earlier ones.
+  const byOwner = new Map<string, { owner: Owner; tps: Touchpoint[] }>();
+  for (const [k, tp] of tps.entries()) {
+    const owner = accepted[k]?.owner;
+    if (!owner) continue;
+    const group = byOwner.get(owner.profileId) ?? { owner, tps: [] };
+    group.tps.push(tp);
+    byOwner.set(owner.profileId, group);
+  }
+  const repeatedOf = new Map<string, string[]>();
+  // The stored facts of every key captured, for every customer, in one read.
+  const capturedKeys = [...new Set(tps.flatMap((tp) => tp.facts.map((f) => f.key)))];
+  const storedFacts = new Map<string, FactDoc[]>();
+  const withFacts = [...byOwner.values()].filter((g) => g.tps.some((tp) => tp.facts.length > 0)).map((g) => g.owner.profileId);
+  for (const doc of await repos.facts.forProfilesAndKeys(withFacts, capturedKeys, { session })) {
+    const list = storedFacts.get(doc.profileId);
+    if (list) list.push(doc);
+    else storedFacts.set(doc.profileId, [doc]);
+  }
+  for (const { owner, tps: ownTps } of byOwner.values()) {
+    const keys = new Set(ownTps.flatMap((tp) => tp.facts.map((f) => f.key)));
+    if (keys.size > 0) {
+      const known = (storedFacts.get(owner.profileId) ?? []).filter((doc) => keys.has(doc.key));
+      const latest = new Map(known.map((doc) => [`${doc.originProfileId}\u0000${doc.key}`, doc]));
+      const all: CapturedFact[] = known.map(factFromDoc);
+      for (const tp of ownTps) {
+        if (tp.facts.length === 0) continue;
+        repeatedOf.set(tp.touchpointId, repeatedFactKeys(all, tp.facts));
+        for (const fact of tp.facts) {
+          const slot = `${tp.originProfileId}\u0000${fact.key}`;
+          const current = latest.get(slot);
+          await repos.facts.keepLatest(fact, owner.profileId, tp.originProfileId, current, session);
+          if (!current || isNewerFact(fact, current)) latest.set(slot, { ...fact, _id: '', tenantId, profileId: owner.profileId, originProfileId: tp.originProfileId });
+          all.push(fact);
+        }
+      }
+    }
+    await repos.profiles.addToSummary(owner.profileId, ownTps, owner.doc, session);
+  }
+  for (const tp of tps) if (tp.caseId) await repos.cases.attach(tp.caseId, tp.channel, now, session);
+  await deps.outbox.appendAll(
+    session,
+    tps.map((tp, k) =>
+      outgoing(TouchpointRecorded, { tenantId, subjectProfileId: tp.profileId, payload: touchpointRecordedPayload(tp, repeatedOf.get(tp.touchpointId) ?? []) }, accepted[k]?.origin),
+    ),
+  );
+  return written;
 }
 
 /**
@@ -138,68 +239,16 @@ export async function recordTouchpoint(deps: CoreDeps, tenantId: string, input: 
   if (existing) return { touchpoint: existing, alreadyRecorded: true };
 
   const owner = await resolveOwner(repos, input.profileId);
-  if (owner.erased) throw new FailedPreconditionError('PROFILE_ERASED', 'the profile was erased; nothing more is recorded for it');
-  const { definition } = await loadReferences(repos, input, owner);
+  if (owner.erased) throw profileErased();
+  const definition = input.journeyDefinitionId ? await repos.definitions.get(input.journeyDefinitionId) : undefined;
+  const kase = input.caseId ? await repos.cases.get(input.caseId) : undefined;
+  const refused = refusal(input, owner, definition, kase);
+  if (refused) throw refused;
   const now = deps.clock();
 
-  let touchpoint: Touchpoint;
-  let journeyChanged = false;
+  let written: Written[];
   try {
-    touchpoint = await deps.store.withTransaction(async (session) => {
-      const facts: CapturedFact[] = input.facts.map((f) => ({
-        key: f.key,
-        value: f.value,
-        sensitivity: f.sensitivity,
-        sourceChannel: input.channel,
-        capturedAt: input.occurredAt,
-        touchpointId: input.touchpointId,
-      }));
-      let journeyId: string | undefined;
-      if (definition && input.journeyStepId) {
-        const applied = await applyJourney(deps, repos, definition, owner, input, input.journeyStepId, now, session);
-        journeyId = applied.journeyId;
-        journeyChanged = applied.changed;
-      }
-      const tp: Touchpoint = {
-        touchpointId: input.touchpointId,
-        profileId: owner.profileId,
-        originProfileId: input.profileId,
-        channel: input.channel,
-        direction: input.direction,
-        occurredAt: input.occurredAt,
-        recordedAt: now,
-        journeyDefinitionId: input.journeyDefinitionId,
-        journeyStepId: input.journeyStepId,
-        journeyId,
-        intent: input.intent,
-        outcome: input.outcome,
-        agentId: input.agentId,
-        caseId: input.caseId,
-        facts,
-        assurance: input.assurance,
-        summary: input.summary,
-        attributes: input.attributes,
-      };
-      await repos.touchpoints.insert(tp, newDocumentId(), session);
-
-      let repeated: string[] = [];
-      if (facts.length > 0) {
-        const known = await repos.facts.forKeys(owner.profileId, facts.map((x) => x.key), { session });
-        repeated = repeatedFactKeys(known.map(factFromDoc), facts);
-        for (const fact of facts) {
-          const current = known.find((k) => k.originProfileId === input.profileId && k.key === fact.key);
-          await repos.facts.keepLatest(fact, owner.profileId, input.profileId, current, session);
-        }
-      }
-      if (input.caseId) await repos.cases.attach(input.caseId, input.channel, now, session);
-      await repos.profiles.addToSummary(owner.profileId, [tp], owner.doc, session);
-      await deps.outbox.append(session, TouchpointRecorded, {
-        tenantId,
-        subjectProfileId: owner.profileId,
-        payload: touchpointRecordedPayload(tp, repeated),
-      });
-      return tp;
-    });
+    written = await deps.store.withTransaction((session) => writeTouchpoints(deps, repos, [{ input, owner, definition }], now, session));
   } catch (err) {
     // A concurrent recording of the same id won the race: answer like a repeat.
     if (err instanceof DuplicateKeyError && err.keyFields.includes('touchpointId')) {
@@ -208,7 +257,7 @@ export async function recordTouchpoint(deps: CoreDeps, tenantId: string, input: 
     }
     throw err;
   }
-
+  const [{ touchpoint, journeyChanged }] = written as [Written];
   notifyRecorded(deps, tenantId, touchpoint, journeyChanged);
   return { touchpoint, alreadyRecorded: false };
 }
@@ -224,21 +273,14 @@ function notifyRecorded(deps: CoreDeps, tenantId: string, touchpoint: Touchpoint
 /** One outcome of a batch: recorded (or already there), or refused with the error it would have had alone. */
 export type BatchOutcome = RecordResult | { readonly error: DomainError };
 
-const BATCH_FIELD_ERROR = (field: string, description: string, reason: string): InvalidArgumentError => new InvalidArgumentError([{ field: `${FIELD}.${field}`, description, reason }]);
-
 /**
- * Records many touchpoints in one transaction (streamed ingestion): the same effects and events as
- * recordTouchpoint for each, with the reads done once per batch (existing ids, owners, journey
- * definitions, cases) and one timeline insert and one summary write per customer. A touchpoint the
- * batch cannot take is refused alone; if the transaction itself fails (a concurrent recording of
- * the same id), the batch is recorded one by one instead.
+ * Records many touchpoints in one transaction (streamed ingestion, group commit): the same checks,
+ * effects and events as recordTouchpoint for each, with the reads done once per batch (existing
+ * ids, owners, journey definitions, cases) and one timeline insert and one summary write per
+ * customer. A touchpoint the batch cannot take is refused alone; if the transaction itself fails
+ * (a concurrent recording of the same id), the batch is recorded one by one instead.
  */
 export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, inputs: readonly TouchpointInput[], origins?: readonly Context[]): Promise<BatchOutcome[]> {
-  // Each input's journey events and its touchpoint event continue the trace of its own caller.
-  const within = <T>(index: number, work: () => Promise<T>): Promise<T> => {
-    const origin = origins?.[index];
-    return origin ? context.with(origin, work) : work();
-  };
   const repos = repositoriesFor(deps.store, tenantId);
   const outcomes: (BatchOutcome | undefined)[] = new Array(inputs.length).fill(undefined);
   const existing = new Map((await repos.touchpoints.byIds([...new Set(inputs.map((i) => i.touchpointId))])).map((t) => [t.touchpointId, t]));
@@ -251,7 +293,7 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
   }
 
   // Decide each input's fate before writing anything.
-  const accepted: { index: number; input: TouchpointInput; owner: Owner; definition: JourneyDefinition | undefined; journeyChanged?: boolean }[] = [];
+  const accepted: (Accepted & { index: number })[] = [];
   const seen = new Map<string, number>();
   inputs.forEach((input, index) => {
     const stored = existing.get(input.touchpointId);
@@ -262,133 +304,31 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
     if (seen.has(input.touchpointId)) return; // answered after the write, like a repeat
     const owner = owners.get(input.profileId);
     if (!owner || owner.erased) {
-      outcomes[index] = { error: new FailedPreconditionError('PROFILE_ERASED', 'the profile was erased; nothing more is recorded for it') };
+      outcomes[index] = { error: profileErased() };
       return;
     }
     const definition = input.journeyDefinitionId ? definitions.get(input.journeyDefinitionId) : undefined;
-    if (input.journeyDefinitionId && !definition) {
-      outcomes[index] = { error: BATCH_FIELD_ERROR('journey_definition_id', 'is not a journey definition of this tenant', 'UNKNOWN_JOURNEY_DEFINITION') };
+    const refused = refusal(input, owner, definition, input.caseId ? cases.get(input.caseId) : undefined);
+    if (refused) {
+      outcomes[index] = { error: refused };
       return;
-    }
-    if (definition && !definition.steps.some((s) => s.stepId === input.journeyStepId)) {
-      outcomes[index] = { error: BATCH_FIELD_ERROR('journey_step_id', `is not a step of journey ${definition.journeyDefinitionId}`, 'UNKNOWN_STEP') };
-      return;
-    }
-    if (input.caseId) {
-      const kase = cases.get(input.caseId);
-      if (!kase) {
-        outcomes[index] = { error: BATCH_FIELD_ERROR('case_id', 'is not a case of this tenant', 'UNKNOWN_CASE') };
-        return;
-      }
-      if (kase.profileId !== owner.profileId) {
-        outcomes[index] = { error: BATCH_FIELD_ERROR('case_id', 'belongs to another customer', 'CASE_OF_ANOTHER_PROFILE') };
-        return;
-      }
-      if (kase.status === 'closed' && kase.closeTime && input.occurredAt.getTime() > kase.closeTime.getTime()) {
-        outcomes[index] = { error: new FailedPreconditionError('CASE_CLOSED', 'the case was closed before this touchpoint happened', { case_id: kase.caseId }) };
-        return;
-      }
     }
     seen.set(input.touchpointId, index);
-    accepted.push({ index, input, owner, definition });
+    accepted.push({ index, input, owner, definition, origin: origins?.[index] });
   });
 
   if (accepted.length > 0) {
     const now = deps.clock();
-    let written: Touchpoint[];
+    let written: Written[];
     try {
-      written = await deps.store.withTransaction(async (session) => {
-        const tps: Touchpoint[] = [];
-        for (const entry of accepted) {
-          const { index, input, owner, definition } = entry;
-          let journeyId: string | undefined;
-          const stepId = input.journeyStepId;
-          if (definition && stepId) {
-            const applied = await within(index, () => applyJourney(deps, repos, definition, owner, input, stepId, now, session));
-            journeyId = applied.journeyId;
-            entry.journeyChanged = applied.changed;
-          }
-          tps.push({
-            touchpointId: input.touchpointId,
-            profileId: owner.profileId,
-            originProfileId: input.profileId,
-            channel: input.channel,
-            direction: input.direction,
-            occurredAt: input.occurredAt,
-            recordedAt: now,
-            journeyDefinitionId: input.journeyDefinitionId,
-            journeyStepId: input.journeyStepId,
-            journeyId,
-            intent: input.intent,
-            outcome: input.outcome,
-            agentId: input.agentId,
-            caseId: input.caseId,
-            facts: input.facts.map((f) => ({ ...f, sourceChannel: input.channel, capturedAt: input.occurredAt, touchpointId: input.touchpointId })),
-            assurance: input.assurance,
-            summary: input.summary,
-            attributes: input.attributes,
-          });
-        }
-        await repos.touchpoints.insertMany(tps.map((tp) => ({ tp, id: newDocumentId() })), session);
-
-        // Facts and summaries per customer, in batch order so later captures see earlier ones.
-        const byOwner = new Map<string, { owner: Owner; tps: Touchpoint[] }>();
-        for (const [k, tp] of tps.entries()) {
-          const owner = accepted[k]?.owner;
-          if (!owner) continue;
-          const group = byOwner.get(owner.profileId) ?? { owner, tps: [] };
-          group.tps.push(tp);
-          byOwner.set(owner.profileId, group);
-        }
-        const repeatedOf = new Map<string, string[]>();
-        // The stored facts of every key the batch captures, for every customer in it, in one read.
-        const capturedKeys = [...new Set(tps.flatMap((tp) => tp.facts.map((f) => f.key)))];
-        const storedFacts = new Map<string, FactDoc[]>();
-        const withFacts = [...byOwner.values()].filter((g) => g.tps.some((tp) => tp.facts.length > 0)).map((g) => g.owner.profileId);
-        for (const doc of await repos.facts.forProfilesAndKeys(withFacts, capturedKeys, { session })) {
-          const list = storedFacts.get(doc.profileId);
-          if (list) list.push(doc);
-          else storedFacts.set(doc.profileId, [doc]);
-        }
-        for (const { owner, tps: ownTps } of byOwner.values()) {
-          const keys = new Set(ownTps.flatMap((tp) => tp.facts.map((f) => f.key)));
-          if (keys.size > 0) {
-            const known = (storedFacts.get(owner.profileId) ?? []).filter((doc) => keys.has(doc.key));
-            const latest = new Map(known.map((doc) => [`${doc.originProfileId}\u0000${doc.key}`, doc]));
-            const all: CapturedFact[] = known.map(factFromDoc);
-            for (const tp of ownTps) {
-              if (tp.facts.length === 0) continue;
-              repeatedOf.set(tp.touchpointId, repeatedFactKeys(all, tp.facts));
-              for (const fact of tp.facts) {
-                const slot = `${tp.originProfileId}\u0000${fact.key}`;
-                const current = latest.get(slot);
-                await repos.facts.keepLatest(fact, owner.profileId, tp.originProfileId, current, session);
-                if (!current || isNewerFact(fact, current)) latest.set(slot, { ...fact, _id: '', tenantId, profileId: owner.profileId, originProfileId: tp.originProfileId });
-                all.push(fact);
-              }
-            }
-          }
-          await repos.profiles.addToSummary(owner.profileId, ownTps, owner.doc, session);
-        }
-        for (const tp of tps) if (tp.caseId) await repos.cases.attach(tp.caseId, tp.channel, now, session);
-        await deps.outbox.appendAll(
-          session,
-          tps.map((tp, k) =>
-            outgoing(
-              TouchpointRecorded,
-              { tenantId, subjectProfileId: tp.profileId, payload: touchpointRecordedPayload(tp, repeatedOf.get(tp.touchpointId) ?? []) },
-              origins?.[accepted[k]?.index ?? -1],
-            ),
-          ),
-        );
-        return tps;
-      });
+      written = await deps.store.withTransaction((session) => writeTouchpoints(deps, repos, accepted, now, session));
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
       // Someone recorded one of these ids meanwhile: take them one at a time.
-      for (const { index, input } of accepted) {
+      for (const { index, input, origin } of accepted) {
         try {
-          outcomes[index] = await within(index, () => recordTouchpoint(deps, tenantId, input));
+          const one = (): Promise<RecordResult> => recordTouchpoint(deps, tenantId, input);
+          outcomes[index] = await (origin ? context.with(origin, one) : one());
         } catch (one) {
           if (one instanceof DomainError) outcomes[index] = { error: one };
           else throw one;
@@ -396,11 +336,11 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
       }
       written = [];
     }
-    for (const [k, tp] of written.entries()) {
+    for (const [k, { touchpoint, journeyChanged }] of written.entries()) {
       const entry = accepted[k];
       if (!entry) continue;
-      outcomes[entry.index] = { touchpoint: tp, alreadyRecorded: false };
-      notifyRecorded(deps, tenantId, tp, entry.journeyChanged === true);
+      outcomes[entry.index] = { touchpoint, alreadyRecorded: false };
+      notifyRecorded(deps, tenantId, touchpoint, journeyChanged);
     }
   }
 
