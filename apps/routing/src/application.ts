@@ -16,7 +16,7 @@ import type { CallContext, Logger } from '@continuum/kit';
 import { AgentStream } from './agent-stream';
 import type { ContextPort, RoutingContext } from './context-port';
 import { RoutingEngine } from './domain/engine';
-import { QueueNotFoundError, TaskAlreadyExistsError } from './domain/errors';
+import { ChannelMismatchError, QueueNotFoundError, TaskAlreadyExistsError } from './domain/errors';
 import type { Presence, RoutingEffect, TaskSubmission, TaskView } from './domain/model';
 import { DEFAULT_POLICY } from './domain/policy';
 import { eventsOf, taskCreatedEvent } from './events/routing-events';
@@ -29,14 +29,6 @@ export class RequestIdReusedError extends Error {
   constructor() {
     super('this request_id was used for a different request');
     this.name = 'RequestIdReusedError';
-  }
-}
-
-/** Thrown when a task's channel is not its queue's. */
-export class TaskChannelMismatchError extends Error {
-  constructor(readonly queueChannel: string) {
-    super(`the queue serves ${queueChannel}`);
-    this.name = 'TaskChannelMismatchError';
   }
 }
 
@@ -376,7 +368,7 @@ export class RoutingApplication {
     const existing = await this.existingSubmission(router, taskId, fingerprint);
     if (existing) return existing;
     if (!queue) throw new QueueNotFoundError(t.queueId, 'task.queue_id');
-    if (channelMismatch || !asked) throw new TaskChannelMismatchError(queue.channel);
+    if (channelMismatch || !asked) throw new ChannelMismatchError('task.channel', queue.channel);
 
     const { context, reason } = await asked;
     const span = trace.getActiveSpan();

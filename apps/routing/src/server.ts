@@ -16,7 +16,8 @@ import {
   type ServiceRegistration,
 } from '@continuum/kit';
 import { DuplicateKeyError, InvalidPageTokenError, type Filter } from '@continuum/store';
-import { RequestIdReusedError, TaskChannelMismatchError, fingerprintOf, type Codec, type IdempotencyKey, type RoutingApplication, type TenantRouter } from './application';
+import { RequestIdReusedError, fingerprintOf, type Codec, type IdempotencyKey, type RoutingApplication, type TenantRouter } from './application';
+import { checkChannel } from './domain/engine';
 import { RoutingDomainError, TaskNotFoundError } from './domain/errors';
 import type { TaskSubmission, TaskView } from './domain/model';
 import {
@@ -79,9 +80,6 @@ function mapError(error: unknown): never {
   }
   if (error instanceof RequestIdReusedError) {
     throw new InvalidArgumentError([{ field: 'request_id', description: error.message, reason: 'REUSED' }], 'REQUEST_ID_REUSED');
-  }
-  if (error instanceof TaskChannelMismatchError) {
-    throw new InvalidArgumentError([{ field: 'task.channel', description: error.message, reason: 'CHANNEL_MISMATCH' }], 'CHANNEL_MISMATCH');
   }
   if (error instanceof InvalidPageTokenError) {
     throw new InvalidArgumentError([{ field: 'page_token', description: 'is not a token of this query', reason: 'INVALID_FORMAT' }]);
@@ -350,7 +348,7 @@ export function routingRegistration(app: RoutingApplication): ServiceRegistratio
         const router = await routerOf(ctx);
         const queue = router.engine.queue(t.queueId);
         if (!queue) throw notFound('QUEUE', t.queueId);
-        if (t.channel !== 0 && channelOf(t.channel) !== queue.channel) throw new TaskChannelMismatchError(queue.channel);
+        checkChannel(queue, t.channel !== 0 ? channelOf(t.channel) : undefined, 'task.channel');
         const { context } = await app.askContext(t.profileId, t.caseId, ctx);
         const sub = submissionOf(t, {
           segmentIds: [...new Set([...t.segmentIds, ...(context?.segmentIds ?? [])])],

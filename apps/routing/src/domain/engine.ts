@@ -1105,7 +1105,7 @@ export class RoutingEngine {
   }
 }
 
-/** Checks a submission's channel against its queue's (used by the server before submit). */
+/** Checks a submission's channel against its queue's (used by the server's DryRun). */
 export function checkChannel(queue: QueueDefinition, channel: ChannelId | undefined, field: string): void {
   if (channel !== undefined && channel !== queue.channel) throw new ChannelMismatchError(field, queue.channel);
 }

@@ -1,6 +1,6 @@
 /**
  * The routing domain's own errors. domain/ cannot import the kit, so the server maps each of
- * these to the kit's error of the same meaning (see server/error-mapping.ts).
+ * these to the kit's error of the same meaning (mapError in server.ts).
  */
 
 /** Base of every routing domain error; `reason` is the UPPER_SNAKE ErrorInfo reason. */
