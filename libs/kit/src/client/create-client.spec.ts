@@ -1,5 +1,6 @@
 import { Server, ServerCredentials, makeGenericClientConstructor, status, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { testingV1 } from '@continuum/contracts';
+import { waitFor } from '@continuum/testing';
 import { Registry } from 'prom-client';
 import { kitConfigSchema } from '../config/kit-config';
 import { loadConfig } from '../config/load-config';
@@ -8,7 +9,7 @@ import { NotFoundError } from '../errors/domain-errors';
 import { decodeStatusDetails } from '../errors/status-details';
 import { createLogger } from '../logging/logger';
 import { createGrpcServer, type GrpcServer } from '../server/create-grpc-server';
-import { eventually, failure } from '../server/test-helpers.test-util';
+import { failure } from '../server/test-helpers.test-util';
 import type { CallContext } from '../server/types';
 import { createClient, type GeneratedClientConstructor } from './create-client';
 
@@ -136,7 +137,7 @@ describe('createClient and the streaming handler kinds', () => {
       break;
     }
     // The handler would run for a second more; the cancel ends it at once.
-    await eventually(() => server.inFlight === 0, 500);
+    await waitFor(() => server.inFlight === 0, 500);
   });
 
   it('collects a client stream', async () => {
@@ -166,7 +167,7 @@ describe('createClient and the streaming handler kinds', () => {
     const error = await failure(client.relay(echoRequest({ delay: { seconds: 3, nanos: 0 } }), { token, tenantId: 'tenant-a', deadlineMs: 300 }));
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
     expect(seen.relayDeadline).toBeLessThanOrEqual(started + 400);
-    await eventually(() => downstream.server.inFlight === 0, 2_000); // the downstream call was cancelled too
+    await waitFor(() => downstream.server.inFlight === 0, 2_000); // the downstream call was cancelled too
   });
 
   it('turns an unreachable dependency into UNAVAILABLE (retryable), not INTERNAL', async () => {

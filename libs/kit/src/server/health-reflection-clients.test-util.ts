@@ -34,39 +34,39 @@ export function healthClient(address: string): HealthClient {
   };
 }
 
-/** Lists the services a server exposes through reflection v1. */
-export function listServicesByReflection(address: string): Promise<string[]> {
+type ReflectionClient = Client & { ServerReflectionInfo(): ClientDuplexStream<object, ReflectionResponse> };
+
+/** Sends one reflection v1 request and settles with `read` of the first response. */
+function askReflection<T>(address: string, request: object, read: (response: ReflectionResponse) => T): Promise<T> {
   const reflectionProto = require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
-  const client = serviceClient(reflectionProto, 'grpc.reflection.v1.ServerReflection', address) as Client & {
-    ServerReflectionInfo(): ClientDuplexStream<object, ReflectionResponse>;
-  };
+  const client = serviceClient(reflectionProto, 'grpc.reflection.v1.ServerReflection', address) as ReflectionClient;
   return new Promise((resolve, reject) => {
     const stream = client.ServerReflectionInfo();
     stream.on('data', (response: ReflectionResponse) => {
-      resolve((response.list_services_response?.service ?? []).map((s) => s.name).sort());
       stream.end();
       client.close();
+      try {
+        resolve(read(response));
+      } catch (error) {
+        reject(error as Error);
+      }
     });
     stream.on('error', reject);
-    stream.write({ list_services: '*' });
+    stream.write(request);
   });
+}
+
+/** Lists the services a server exposes through reflection v1. */
+export function listServicesByReflection(address: string): Promise<string[]> {
+  return askReflection(address, { list_services: '*' }, (response) =>
+    (response.list_services_response?.service ?? []).map((s) => s.name).sort(),
+  );
 }
 
 /** Asks reflection for the file declaring `symbol`; resolves to the number of descriptors returned. */
 export function fileContainingSymbol(address: string, symbol: string): Promise<number> {
-  const reflectionProto = require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
-  const client = serviceClient(reflectionProto, 'grpc.reflection.v1.ServerReflection', address) as Client & {
-    ServerReflectionInfo(): ClientDuplexStream<object, ReflectionResponse>;
-  };
-  return new Promise((resolve, reject) => {
-    const stream = client.ServerReflectionInfo();
-    stream.on('data', (response: ReflectionResponse) => {
-      stream.end();
-      client.close();
-      if (response.error_response) reject(new Error(response.error_response.error_message));
-      else resolve(response.file_descriptor_response?.file_descriptor_proto.length ?? 0);
-    });
-    stream.on('error', reject);
-    stream.write({ file_containing_symbol: symbol });
+  return askReflection(address, { file_containing_symbol: symbol }, (response) => {
+    if (response.error_response) throw new Error(response.error_response.error_message);
+    return response.file_descriptor_response?.file_descriptor_proto.length ?? 0;
   });
 }

@@ -1,8 +1,9 @@
 import { Metadata, credentials, status } from '@grpc/grpc-js';
 import { testingV1 } from '@continuum/contracts';
+import { waitFor } from '@continuum/testing';
 import { echoRequest, startEcho, type EchoFixture } from '../echo/echo-fixture.test-util';
 import { fileContainingSymbol, healthClient, listServicesByReflection } from './health-reflection-clients.test-util';
-import { eventually, failure } from './test-helpers.test-util';
+import { failure } from './test-helpers.test-util';
 
 const ECHO_SERVICE = 'continuum.testing.v1.EchoService';
 const seconds = (s: number) => ({ seconds: Math.floor(s), nanos: Math.round((s % 1) * 1e9) });
@@ -39,13 +40,13 @@ describe('graceful shutdown', () => {
     const watch = health.watch('');
     watch.on('data', (update: { status: string }) => statuses.push(update.status));
     watch.on('error', () => undefined); // cancelled when the server stops
-    await eventually(() => statuses.includes('SERVING'));
+    await waitFor(() => statuses.includes('SERVING'));
 
     const inFlight = echo.client.echo(echoRequest({ message: 'slow', delay: seconds(0.4) }), { token, tenantId: 'tenant-a' });
-    await eventually(() => echo.server.inFlight === 1);
+    await waitFor(() => echo.server.inFlight === 1);
     const stopped = echo.server.shutdown(10_000);
 
-    await eventually(() => statuses.includes('NOT_SERVING'));
+    await waitFor(() => statuses.includes('NOT_SERVING'));
     expect(echo.server.inFlight).toBe(1); // NOT_SERVING is reported while the call still runs
     await expect(inFlight).resolves.toEqual({ message: 'slow', tenantId: 'tenant-a' });
     await stopped;
@@ -69,7 +70,7 @@ describe('graceful shutdown', () => {
     const echo = await startEcho();
     const token = await echo.token();
     const slow = echo.client.echo(echoRequest({ delay: seconds(20) }), { token, tenantId: 'tenant-a', deadlineMs: 30_000 });
-    await eventually(() => echo.server.inFlight === 1);
+    await waitFor(() => echo.server.inFlight === 1);
     await echo.server.shutdown(100);
     const error = await failure(slow);
     expect(error.code).toBe(status.UNAVAILABLE);
@@ -90,7 +91,7 @@ describe('deadlines and limits', () => {
   it('fails a call that outlives the client deadline with DEADLINE_EXCEEDED', async () => {
     const error = await failure(echo.client.echo(echoRequest({ delay: seconds(2) }), { token, tenantId: 'tenant-a', deadlineMs: 100 }));
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
-    await eventually(() => echo.server.inFlight === 0);
+    await waitFor(() => echo.server.inFlight === 0);
   });
 
   it('applies the default deadline when the client sets none', async () => {
