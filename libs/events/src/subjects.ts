@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type FieldViolation } from '@continuum/kit';
+import { InvalidArgumentError, TENANT_ID_PATTERN, type FieldViolation } from '@continuum/kit';
 
 /**
  * Subject scheme: `continuum.<tenant>.<domain>.<type>`, e.g. `continuum.acme.identity.profile_merged`.
@@ -12,8 +12,6 @@ export const SUBJECT_ROOT = 'continuum';
 export const DLQ_STREAM = 'CONTINUUM_DLQ';
 export const DLQ_SUBJECT_PREFIX = 'dlq';
 
-/** Tenant ids, as the store accepts them: lower-case letters, digits and `-`, 1–63 characters. */
-const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Domains: lower-case letters, digits and `_`, starting with a letter. */
 const DOMAIN = /^[a-z][a-z0-9_]{0,31}$/;
 /** Event types: lower_snake. */
@@ -25,7 +23,7 @@ const TOKEN_RULE = 'must be a single subject token: no dots, wildcards (* >) or 
 
 export function tenantViolation(tenantId: string, field = 'tenant_id'): FieldViolation | undefined {
   if (!tenantId) return { field, description: 'is required', reason: 'REQUIRED' };
-  if (!TENANT.test(tenantId)) {
+  if (!TENANT_ID_PATTERN.test(tenantId)) {
     return { field, description: `${TOKEN_RULE}; lower-case letters, digits and - only, at most 63`, reason: 'INVALID_FORMAT' };
   }
   return undefined;
