@@ -374,13 +374,6 @@ export class EmbeddedCollection implements CollectionBackend {
 
   // ---- low-level state ---------------------------------------------------------------------
 
-  /** Number of stored documents (all tenants). */
-  get size(): number {
-    let n = 0;
-    for (const docs of this.tenants.values()) n += docs.size;
-    return n;
-  }
-
   private ownerOf(id: string): string | undefined {
     for (const [tenantId, docs] of this.tenants) if (docs.has(id)) return tenantId;
     return undefined;
@@ -920,11 +913,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
     const txn = new EmbeddedSession(this);
     this.activeTransaction = txn;
     try {
-      const result = await this.current.run(txn, body, txn);
-      txn.active = false;
-      return result;
+      return await this.current.run(txn, body, txn);
     } catch (err) {
-      txn.active = false;
       for (const [coll, entries] of txn.undo) for (const [id, entry] of entries) coll.restore(entry.tenantId, id, entry.prev);
       throw err;
     } finally {

@@ -11,7 +11,7 @@ export const NULL_KEY: unique symbol = Symbol('null');
 const TAG = '\u0000';
 
 /** The index key of one value found in a document. */
-export function keyOf(v: unknown): Key {
+function keyOf(v: unknown): Key {
   if (v === null || v === undefined) return NULL_KEY;
   switch (typeof v) {
     case 'string':
@@ -58,7 +58,7 @@ function keyRank(k: Key): number {
 }
 
 /** Orders index keys as MongoDB orders the values they stand for. */
-export function compareKeys(a: Key, b: Key): number {
+function compareKeys(a: Key, b: Key): number {
   const ra = keyRank(a);
   const rb = keyRank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
