@@ -9,7 +9,7 @@ import { createLogger, loadConfig, runMain, startProcess } from '@continuum/kit'
 import { allInOneConfigSchema } from './config';
 
 runMain(async () => {
-  const config = loadConfig(allInOneConfigSchema, { AUTH_MODE: 'disabled', ...process.env });
+  const config = loadConfig(allInOneConfigSchema, process.env);
   // Telemetry and logging first: the application (and the MongoDB driver) is imported after.
   const { logger, shutdown } = startProcess(config);
   const { startPlatform, renderBanner } = await import('./index.js');

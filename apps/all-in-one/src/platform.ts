@@ -71,24 +71,24 @@ async function closeServers(servers: readonly GrpcServer[], graceMs: number): Pr
  */
 export async function startPlatform(options: StartPlatformOptions): Promise<Platform> {
   const env = options.env ?? process.env;
-  const defaults = { AUTH_MODE: 'disabled' };
-  const config = loadConfig(allInOneConfigSchema, { ...defaults, ...env });
+  const config = loadConfig(allInOneConfigSchema, env);
+  // Every hosted service runs in the platform's auth mode unless its own override says otherwise.
+  const serviceDefaults = { AUTH_MODE: config.AUTH_MODE };
   const logger = options.logger;
   const shutdown = options.shutdown ?? new ShutdownManager({ logger, graceMs: config.SHUTDOWN_GRACE_MS });
   const loggerFor = options.loggerFor ?? ((service: string) => logger.child({ component: service }));
-  const started: GrpcServer[] = [];
+  const servers: GrpcServer[] = [];
 
   try {
     const bus = await connectEventBus({ natsUrl: config.NATS_URL, name: 'continuum-all-in-one', log: logger });
     shutdown.register('bus', () => bus.close());
 
-    const servers = started;
     const services: StartedService[] = [];
     const addresses = new Map<string, string>();
     let storeBackend: Platform['storeBackend'] = 'embedded';
 
     for (const hosted of HOSTED_SERVICES) {
-      const serviceConfig = loadConfig(hosted.schema, serviceEnv(hosted.envPrefix, env, defaults));
+      const serviceConfig = loadConfig(hosted.schema, serviceEnv(hosted.envPrefix, env, serviceDefaults));
       const log = loggerFor(hosted.name);
       const store = await createStore({ mongodbUri: serviceConfig.MONGODB_URI, dbName: serviceConfig.MONGODB_DB, logger: log });
       storeBackend = store.backend;
@@ -129,7 +129,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
 
     return { config, services, adminPort: admin.port, storeBackend, busKind: bus.kind, shutdown };
   } catch (err) {
-    await closeServers(started, 0);
+    await closeServers(servers, 0);
     await shutdown.shutdown('start-up failed');
     throw err;
   }
