@@ -1,28 +1,23 @@
 /**
- * The Echo service as a process: the reference main.ts every service copies. Boot order:
- * configuration → telemetry → (store, bus) → servers; everything registered with the
- * ShutdownManager so SIGTERM closes it in reverse.
+ * The Echo service as a process. Boot order: configuration → telemetry, logger and shutdown
+ * (`startProcess`) → (store, bus) → servers; everything registered with the ShutdownManager so
+ * SIGTERM closes it in reverse. A service with background work ends with `serveModule` instead of
+ * the last lines here; Echo has none, so it serves its registration directly.
  *
  *   node --conditions=@continuum/source --import tsx libs/kit/src/echo/main.ts
  */
-import { createGrpcServer } from '../server/create-grpc-server';
+import { startAdminServer } from '../admin/admin-server';
 import { serviceConfigSchema } from '../config/kit-config';
 import { loadConfig } from '../config/load-config';
-import { createLogger } from '../logging/logger';
 import { runMain } from '../lifecycle/run-main';
-import { ShutdownManager } from '../lifecycle/shutdown-manager';
-import { startAdminServer } from '../admin/admin-server';
-import { startTelemetry } from '../telemetry/start-telemetry';
+import { startProcess } from '../lifecycle/start-process';
+import { createGrpcServer } from '../server/create-grpc-server';
 import { createEchoRegistration, ECHO_DOMAIN } from './echo-service';
 
 runMain(async () => {
   const config = loadConfig(serviceConfigSchema('echo', {}));
   // Telemetry first: in a real service the app (and mongodb) is imported only after this line.
-  const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const logger = createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
-  const shutdown = new ShutdownManager({ logger, graceMs: config.SHUTDOWN_GRACE_MS });
-  shutdown.register('telemetry', () => telemetry.shutdown());
-  shutdown.installSignalHandlers();
+  const { logger, shutdown } = startProcess(config);
 
   const server = createGrpcServer({
     serviceName: config.SERVICE_NAME,

@@ -26,14 +26,15 @@ export interface Telemetry {
 }
 
 /**
- * Starts the OpenTelemetry NodeSDK. Call it in main.ts BEFORE anything imports `mongodb`
- * (store, repositories, the service module): the MongoDB instrumentation patches the driver when
- * it is first required, so the app must be loaded afterwards, e.g.
+ * Starts the OpenTelemetry NodeSDK. Services get it through `startProcess`, which must run BEFORE
+ * anything imports `mongodb` (store, repositories, the service module): the MongoDB
+ * instrumentation patches the driver when it is first required, so the app must be loaded
+ * afterwards, e.g.
  *
  *   runMain(async () => {
- *     const config = loadConfig(kitConfigSchema.extend({ ... }));
- *     const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
- *     const { boot } = await import('./boot'); // pulls in mongodb only now
+ *     const config = loadConfig(serviceConfigSchema('identity', { ... }));
+ *     const { logger, shutdown } = startProcess(config);
+ *     const { createStore } = await import('@continuum/store'); // pulls in mongodb only now
  *     ...
  *   });
  *
