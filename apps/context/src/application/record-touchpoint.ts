@@ -286,11 +286,7 @@ export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, in
   const existing = new Map((await repos.touchpoints.byIds([...new Set(inputs.map((i) => i.touchpointId))])).map((t) => [t.touchpointId, t]));
   const owners = await resolveOwners(repos, inputs.map((i) => i.profileId));
   const definitions = await repos.definitions.getMany([...new Set(inputs.flatMap((i) => (i.journeyDefinitionId ? [i.journeyDefinitionId] : [])))]);
-  const cases = new Map<string, Case>();
-  for (const caseId of new Set(inputs.flatMap((i) => (i.caseId ? [i.caseId] : [])))) {
-    const kase = await repos.cases.get(caseId);
-    if (kase) cases.set(caseId, kase);
-  }
+  const cases = await repos.cases.getMany([...new Set(inputs.flatMap((i) => (i.caseId ? [i.caseId] : [])))]);
 
   // Decide each input's fate before writing anything.
   const accepted: (Accepted & { index: number })[] = [];

@@ -15,6 +15,15 @@ export class CaseRepository {
     return doc ? strip(doc) : undefined;
   }
 
+  /** Cases by id, in one read (those not found are missing from the map). */
+  async getMany(caseIds: readonly string[]): Promise<Map<string, Case>> {
+    const out = new Map<string, Case>();
+    if (caseIds.length === 0) return out;
+    const docs = caseIds.length === 1 ? [await this.col.findOne({ caseId: caseIds[0] })] : await this.col.find({ caseId: { $in: [...caseIds] } });
+    for (const doc of docs) if (doc) out.set(doc.caseId, strip(doc));
+    return out;
+  }
+
   async insert(c: Case, id: string, session: StoreSession): Promise<void> {
     await this.col.insertOne({ _id: id, ...c }, { session });
   }
