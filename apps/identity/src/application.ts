@@ -164,13 +164,12 @@ export class IdentityApplication {
         return await this.options.store.withTransaction(async (session) => {
           const response = output.present(await body({ session, repo }));
           if (idem) {
-            const bytes = idem.encode(response);
             await repo.putRequest(
               {
                 _id: randomUUID(),
                 requestKey: idem.key,
                 fingerprint: idem.fingerprint,
-                response: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+                response: idem.encode(response),
                 profileIds: [...new Set(idem.profileIds(response))],
                 createdAt: this.clock(),
               },

@@ -60,6 +60,9 @@ export async function defineIdentityCollections(store: DocumentStore): Promise<v
   );
 }
 
+/** A stored answer's bytes as the request document keeps them (without copying them first). */
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
 const opts = (session: StoreSession | undefined) => (session ? { session } : {});
 
 /** The identity data of one tenant. Every read and write is scoped to that tenant by the store. */
@@ -278,11 +281,11 @@ export class TenantRepository {
 
   /** Replaces a stored answer (a segment change stores its final member count once evaluated). */
   async replaceRequestResponse(requestKey: string, response: Uint8Array): Promise<void> {
-    await this.requests.updateOne({ requestKey }, { $set: { response: Buffer.from(response.buffer, response.byteOffset, response.byteLength).toString('base64') } });
+    await this.requests.updateOne({ requestKey }, { $set: { response: base64(response) } });
   }
 
-  async putRequest(doc: Omit<RequestDocument, 'tenantId'>, session: StoreSession): Promise<void> {
-    await this.requests.insertOne(doc, { session });
+  async putRequest(doc: Omit<RequestDocument, 'tenantId' | 'response'> & { response: Uint8Array }, session: StoreSession): Promise<void> {
+    await this.requests.insertOne({ ...doc, response: base64(doc.response) }, { session });
   }
 }
 
