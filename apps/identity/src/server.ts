@@ -17,7 +17,7 @@ import {
 } from '@continuum/kit';
 import { InvalidPageTokenError } from '@continuum/store';
 import type { IdentityApplication, Idempotency, Output } from './application';
-import { LinkRefusedError, MergeRefusedError, TraitsTooLargeError, UnmergeRefusedError, type ResolveResult } from './domain';
+import { LinkRefusedError, MergeRefusedError, SEGMENT_ID, TraitsTooLargeError, UnmergeRefusedError, type ResolveResult } from './domain';
 import { ConcurrentChangeError, RequestIdReusedError, ResourceNotFoundError, SegmentExistsError, VersionMismatchError } from './errors';
 import {
   conflictToProto,
@@ -38,14 +38,14 @@ import {
   checkExpectedVersion,
   checkIdentifierQuery,
   checkObservedIdentifiers,
-  checkPageSize,
+  checkPage,
   checkPolicy,
   checkProfileId,
   checkRequestId,
   checkSegment,
+  checkSegmentId,
   checkTraitUpdate,
 } from './validation';
-import { SEGMENT_ID } from './domain';
 
 /** ErrorInfo domain of identity's errors. */
 export const IDENTITY_ERROR_DOMAIN = 'identity.continuum.dev';
@@ -89,8 +89,7 @@ function mapError(error: unknown): never {
     // The same answer for an id that exists in another tenant and one that exists nowhere.
     throw new NotFoundError(`${error.resource.toUpperCase()}_NOT_FOUND`, `${error.resource} not found`, { field: error.field });
   }
-  if (error instanceof MergeRefusedError) throw new FailedPreconditionError(error.reason, error.message);
-  if (error instanceof UnmergeRefusedError) throw new FailedPreconditionError(error.reason, error.message);
+  if (error instanceof MergeRefusedError || error instanceof UnmergeRefusedError) throw new FailedPreconditionError(error.reason, error.message);
   if (error instanceof LinkRefusedError) throw new FailedPreconditionError(error.reason, error.message, { field: `identifiers[${error.index}]` });
   if (error instanceof SegmentExistsError) throw new AlreadyExistsError('SEGMENT_ALREADY_EXISTS', error.message);
   if (error instanceof VersionMismatchError) throw new AbortedError('VERSION_MISMATCH', error.message, { current_version: String(error.currentVersion) });
@@ -202,8 +201,7 @@ export function identityRegistration(app: IdentityApplication): ServiceRegistrat
           const v = new Violations();
           const set = [req.identifier, req.traitCondition, req.segmentId].filter((q) => q !== undefined).length;
           if (set !== 1) v.add('query', 'exactly one of identifier, trait_condition and segment_id must be set', set === 0 ? 'REQUIRED' : 'CONFLICTING');
-          checkPageSize(v, req.pageSize);
-          const page = { pageSize: req.pageSize === 0 ? 50 : req.pageSize, pageToken: req.pageToken };
+          const page = checkPage(v, req);
           if (set === 1 && req.identifier) {
             const id = checkIdentifierQuery(v, req.identifier, await region(ctx.tenantId));
             if (req.pageToken !== '') v.add('page_token', 'an identifier search has a single page', 'INVALID_FORMAT');
@@ -298,9 +296,9 @@ export function identityRegistration(app: IdentityApplication): ServiceRegistrat
         guarded(async (): Promise<identityV1.ListMergeHistoryResponse> => {
           const v = new Violations();
           checkProfileId(v, 'profile_id', req.profileId);
-          checkPageSize(v, req.pageSize);
+          const asked = checkPage(v, req);
           v.throwIfAny();
-          const page = await app.listMergeHistory(ctx.tenantId, req.profileId, { pageSize: req.pageSize === 0 ? 50 : req.pageSize, pageToken: req.pageToken });
+          const page = await app.listMergeHistory(ctx.tenantId, req.profileId, asked);
           return { merges: page.items.map(mergeToProto), nextPageToken: page.nextPageToken };
         }),
 
@@ -340,7 +338,7 @@ export function identityRegistration(app: IdentityApplication): ServiceRegistrat
       getSegment: (req: identityV1.GetSegmentRequest, ctx: CallContext) =>
         guarded(async (): Promise<identityV1.GetSegmentResponse> => {
           const v = new Violations();
-          if (v.required('segment_id', req.segmentId)) v.pattern('segment_id', req.segmentId, SEGMENT_ID, 'a segment id (lower-kebab)');
+          checkSegmentId(v, req.segmentId);
           v.throwIfAny();
           return { segment: segmentToProto(await app.getSegment(ctx.tenantId, req.segmentId)) };
         }),
@@ -348,9 +346,9 @@ export function identityRegistration(app: IdentityApplication): ServiceRegistrat
       listSegments: (req: identityV1.ListSegmentsRequest, ctx: CallContext) =>
         guarded(async (): Promise<identityV1.ListSegmentsResponse> => {
           const v = new Violations();
-          checkPageSize(v, req.pageSize);
+          const asked = checkPage(v, req);
           v.throwIfAny();
-          const page = await app.listSegments(ctx.tenantId, { pageSize: req.pageSize === 0 ? 50 : req.pageSize, pageToken: req.pageToken });
+          const page = await app.listSegments(ctx.tenantId, asked);
           return { segments: page.items.map(segmentToProto), nextPageToken: page.nextPageToken };
         }),
 
@@ -372,7 +370,7 @@ export function identityRegistration(app: IdentityApplication): ServiceRegistrat
       deleteSegment: (req: identityV1.DeleteSegmentRequest, ctx: CallContext) =>
         guarded(async () => {
           const v = new Violations();
-          if (v.required('segment_id', req.segmentId)) v.pattern('segment_id', req.segmentId, SEGMENT_ID, 'a segment id (lower-kebab)');
+          checkSegmentId(v, req.segmentId);
           checkRequestId(v, req.requestId);
           v.throwIfAny();
           const idem = idempotent('DeleteSegment', req, identityV1.DeleteSegmentRequest, identityV1.DeleteSegmentResponse, () => []);

@@ -49,14 +49,20 @@ export function checkProfileId(v: Violations, field: string, value: string): voi
   if (v.required(field, value)) v.pattern(field, value, PROFILE_ID, 'a profile id (prf_...)');
 }
 
+/** A segment id field of GetSegment / DeleteSegment: required and lower-kebab. */
+export function checkSegmentId(v: Violations, value: string): void {
+  if (v.required('segment_id', value)) v.pattern('segment_id', value, SEGMENT_ID, 'a segment id (lower-kebab)');
+}
+
 /** The optional client request id of a mutating call. */
 export function checkRequestId(v: Violations, value: string): void {
   if (value !== '') v.pattern('request_id', value, REQUEST_ID, '1-64 characters of A-Z a-z 0-9 _ . : -');
 }
 
-/** Page size 0..500 (0: the default). */
-export function checkPageSize(v: Violations, value: number): void {
-  v.range('page_size', value, 0, LIMITS.maxPageSize);
+/** Page size 0..500 (0: the default, 50), and the page asked for. */
+export function checkPage(v: Violations, req: { pageSize: number; pageToken: string }): { pageSize: number; pageToken: string } {
+  v.range('page_size', req.pageSize, 0, LIMITS.maxPageSize);
+  return { pageSize: req.pageSize === 0 ? 50 : req.pageSize, pageToken: req.pageToken };
 }
 
 export function checkExpectedVersion(v: Violations, value: number): void {
@@ -177,10 +183,9 @@ export function checkPolicy(v: Violations, p: identityV1.MergePolicy | undefined
   }
   const region = p.defaultPhoneRegion;
   if (!isKnownRegion(region)) v.add('policy.default_phone_region', 'must be an ISO 3166-1 alpha-2 region with phone numbering (ES, GB, US...) or empty', 'INVALID_FORMAT');
-  let mode = autoMergeModeFromProto(p.autoMergeMode) ?? 'ANONYMOUS_ONLY';
+  const mode = autoMergeModeFromProto(p.autoMergeMode) ?? 'ANONYMOUS_ONLY';
   if (p.autoMergeMode !== 0 && autoMergeModeFromProto(p.autoMergeMode) === undefined) {
     v.add('policy.auto_merge_mode', `unknown value ${p.autoMergeMode}`, 'UNKNOWN_ENUM_VALUE');
-    mode = 'ANONYMOUS_ONLY';
   }
   let min: Assurance = 'VERIFIED';
   if (p.minStitchAssurance !== 0) {
