@@ -226,12 +226,7 @@ export class RoutingApplication {
   async execute<R>(router: TenantRouter, key: IdempotencyKey<R> | undefined, plan: () => Outcome<R>): Promise<R> {
     if (key === undefined || key.requestId === '') return this.runPlan(router, plan, undefined);
     const id = `${key.method}:${key.requestId}`;
-    const pending = router.inFlight.get(id);
-    if (pending) {
-      if (pending.fingerprint !== key.fingerprint) throw new RequestIdReusedError();
-      return (await pending.answer) as R;
-    }
-    const answer = (async () => {
+    return this.once(router, id, key.fingerprint, async () => {
       const stored = await this.repo.getRequest(router.tenantId, id);
       if (stored) {
         if (stored.fingerprint !== key.fingerprint) throw new RequestIdReusedError();
@@ -240,8 +235,18 @@ export class RoutingApplication {
       return this.runPlan(router, plan, (response) =>
         RoutingRepository.putRequest(id, { fingerprint: key.fingerprint, response: Buffer.from(key.codec.encode(response).finish()).toString('base64'), createTime: new Date(this.clock()) }),
       );
-    })();
-    router.inFlight.set(id, { fingerprint: key.fingerprint, answer });
+    });
+  }
+
+  /** Runs `run` once per idempotency key at a time: a retry while the first is answered waits for its answer. */
+  private async once<R>(router: TenantRouter, id: string, fingerprint: string, run: () => Promise<R>): Promise<R> {
+    const pending = router.inFlight.get(id);
+    if (pending) {
+      if (pending.fingerprint !== fingerprint) throw new RequestIdReusedError();
+      return (await pending.answer) as R;
+    }
+    const answer = run();
+    router.inFlight.set(id, { fingerprint, answer });
     try {
       return await answer;
     } finally {
@@ -343,19 +348,7 @@ export class RoutingApplication {
     const t = req.task ?? routingV1.TaskSubmission.fromPartial({});
     const taskId = taskIdOf(router.tenantId, req.requestId);
     const fingerprint = fingerprintOf(routingV1.TaskSubmission, t);
-    const key = `SubmitTask:${req.requestId}`;
-    const pending = router.inFlight.get(key);
-    if (pending) {
-      if (pending.fingerprint !== fingerprint) throw new RequestIdReusedError();
-      return (await pending.answer) as routingV1.Task;
-    }
-    const answer = this.submitOnce(router, t, taskId, req.requestId, fingerprint, ctx);
-    router.inFlight.set(key, { fingerprint, answer });
-    try {
-      return await answer;
-    } finally {
-      router.inFlight.delete(key);
-    }
+    return this.once(router, `SubmitTask:${req.requestId}`, fingerprint, () => this.submitOnce(router, t, taskId, req.requestId, fingerprint, ctx));
   }
 
   private async submitOnce(router: TenantRouter, t: routingV1.TaskSubmission, taskId: string, requestId: string, fingerprint: string, ctx: CallContext): Promise<routingV1.Task> {
@@ -373,23 +366,7 @@ export class RoutingApplication {
     const { context, reason } = await asked;
     const span = trace.getActiveSpan();
     span?.addEvent('routing.context', { 'routing.context_available': context !== undefined, ...(reason ? { 'routing.context_reason': reason } : {}) });
-    const submission: TaskSubmission = {
-      id: taskId,
-      queueId: t.queueId,
-      requiredSkills: t.requiredSkills.map((r) => ({ skill: r.skill, minProficiency: r.minProficiency || 1 })),
-      profileId: t.profileId,
-      caseId: t.caseId,
-      priorityHint: t.priorityHint,
-      segmentIds: [...new Set([...t.segmentIds, ...(context?.segmentIds ?? [])])],
-      intent: t.intent !== '' ? t.intent : (context?.intent ?? ''),
-      requestedAgentId: t.requestedAgentId,
-      caseOwnerAgentId: context?.caseOwnerAgentId ?? '',
-      caseTeamId: context?.caseTeamId ?? '',
-      lastAgentId: context?.lastAgentId ?? '',
-      // No profile: nothing to ask, which is not a failure.
-      contextAvailable: context !== undefined || t.profileId === '',
-      submittedAt: this.clock(),
-    };
+    const submission = submissionOf(t, taskId, context, this.clock());
     let effects: RoutingEffect[];
     try {
       effects = router.engine.submit(submission);
@@ -480,6 +457,27 @@ export class RoutingApplication {
     const plan = this.effectsPlan(router, effects);
     return { ops: [RoutingRepository.setPresence(agentId, presence, now), ...plan.ops], after: plan.after };
   }
+}
+
+/** The engine's submission of a task: what it says, completed by what context knows of its customer. */
+export function submissionOf(t: routingV1.TaskSubmission, id: string, context: RoutingContext | undefined, submittedAt: number): TaskSubmission {
+  return {
+    id,
+    queueId: t.queueId,
+    requiredSkills: t.requiredSkills.map((r) => ({ skill: r.skill, minProficiency: r.minProficiency || 1 })),
+    profileId: t.profileId,
+    caseId: t.caseId,
+    priorityHint: t.priorityHint,
+    segmentIds: [...new Set([...t.segmentIds, ...(context?.segmentIds ?? [])])],
+    intent: t.intent !== '' ? t.intent : (context?.intent ?? ''),
+    requestedAgentId: t.requestedAgentId,
+    caseOwnerAgentId: context?.caseOwnerAgentId ?? '',
+    caseTeamId: context?.caseTeamId ?? '',
+    lastAgentId: context?.lastAgentId ?? '',
+    // No profile: nothing to ask, which is not a failure.
+    contextAvailable: context !== undefined || t.profileId === '',
+    submittedAt,
+  };
 }
 
 /** Task ids are derived from the tenant and the request id: a retry can only ever name the same task. */

@@ -16,10 +16,10 @@ import {
   type ServiceRegistration,
 } from '@continuum/kit';
 import { DuplicateKeyError, InvalidPageTokenError, type Filter } from '@continuum/store';
-import { RequestIdReusedError, fingerprintOf, type Codec, type IdempotencyKey, type RoutingApplication, type TenantRouter } from './application';
+import { RequestIdReusedError, fingerprintOf, submissionOf, type Codec, type IdempotencyKey, type RoutingApplication, type TenantRouter } from './application';
 import { checkChannel } from './domain/engine';
 import { RoutingDomainError, TaskNotFoundError } from './domain/errors';
-import type { TaskSubmission, TaskView } from './domain/model';
+import type { TaskView } from './domain/model';
 import {
   agentDefOf,
   agentDocOf,
@@ -122,24 +122,6 @@ export function routingRegistration(app: RoutingApplication): ServiceRegistratio
       throw error;
     }
   };
-
-  const submissionOf = (t: routingV1.TaskSubmission, contextual: Partial<TaskSubmission>): TaskSubmission => ({
-    id: 'dry-run',
-    queueId: t.queueId,
-    requiredSkills: t.requiredSkills.map((r) => ({ skill: r.skill, minProficiency: r.minProficiency || 1 })),
-    profileId: t.profileId,
-    caseId: t.caseId,
-    priorityHint: t.priorityHint,
-    segmentIds: t.segmentIds,
-    intent: t.intent,
-    requestedAgentId: t.requestedAgentId,
-    caseOwnerAgentId: '',
-    caseTeamId: '',
-    lastAgentId: '',
-    contextAvailable: true,
-    submittedAt: app.now(),
-    ...contextual,
-  });
 
   const handlers: ServiceRegistration<Definition>['handlers'] = {
     // ------------------------------------------------------------ queues
@@ -350,13 +332,7 @@ export function routingRegistration(app: RoutingApplication): ServiceRegistratio
         if (!queue) throw notFound('QUEUE', t.queueId);
         checkChannel(queue, t.channel !== 0 ? channelOf(t.channel) : undefined, 'task.channel');
         const { context } = await app.askContext(t.profileId, t.caseId, ctx);
-        const sub = submissionOf(t, {
-          segmentIds: [...new Set([...t.segmentIds, ...(context?.segmentIds ?? [])])],
-          caseOwnerAgentId: context?.caseOwnerAgentId ?? '',
-          caseTeamId: context?.caseTeamId ?? '',
-          lastAgentId: context?.lastAgentId ?? '',
-          contextAvailable: context !== undefined || t.profileId === '',
-        });
+        const sub = submissionOf(t, 'dry-run', context, app.now());
         const result = router.engine.dryRun(sub);
         return { agentId: result.agentId, explanation: explanationToProto(result.explanation) };
       }),
