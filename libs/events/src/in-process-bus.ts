@@ -1,4 +1,5 @@
-import { decodeEnvelope, routeOf, toEncodedEvent } from './envelope';
+import { routeOf, toEncodedEvent } from './envelope';
+import { deadLetterHeaders, toDeadLetter } from './dead-letters';
 import { BusClosedError, DurableInUseError, StreamNotFoundError } from './errors';
 import { ConsumerRunner, resolveSpec, type DeadLetterRequest, type EventLog, type RawDelivery, type ResolvedConsumerSpec } from './consumer-runner';
 import { deadLetterSubject, DLQ_STREAM, streamName, validateDomain, validateDurable } from './subjects';
@@ -338,18 +339,7 @@ export class InProcessEventBus implements EventBus {
     const { raw } = request;
     this.dlq.append(
       undefined,
-      {
-        subject: deadLetterSubject(raw.subject),
-        data: raw.data,
-        headers: {
-          ...raw.headers,
-          'Continuum-Original-Subject': raw.subject,
-          'Continuum-Consumer': request.consumer,
-          'Continuum-Delivery-Count': String(raw.deliveryCount),
-          'Continuum-Error': request.error,
-        },
-        type: request.envelope?.type ?? '',
-      },
+      { subject: deadLetterSubject(raw.subject), data: raw.data, headers: deadLetterHeaders(request), type: request.envelope?.type ?? '' },
       Date.now(),
     );
   }
@@ -390,26 +380,6 @@ export class InProcessEventBus implements EventBus {
   private assertOpen(): void {
     if (this.closed) throw new BusClosedError();
   }
-}
-
-/** Builds a DeadLetter from a stored dead-letter message (shared with the JetStream adapter). */
-export function toDeadLetter(sequence: number, data: Uint8Array, headers: Readonly<Record<string, string>>, at: Date): DeadLetter {
-  let envelope: EventEnvelope | undefined;
-  try {
-    envelope = decodeEnvelope(data);
-  } catch {
-    envelope = undefined;
-  }
-  return {
-    envelope,
-    data,
-    originalSubject: headers['Continuum-Original-Subject'] ?? '',
-    consumer: headers['Continuum-Consumer'] ?? '',
-    deliveryCount: Number(headers['Continuum-Delivery-Count'] ?? 0),
-    error: headers['Continuum-Error'] ?? '',
-    deadLetteredAt: at,
-    sequence,
-  };
 }
 
 /** The in-process bus of the all-in-one mode. */

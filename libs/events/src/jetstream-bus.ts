@@ -20,13 +20,12 @@ import {
 import { routeOf, toEncodedEvent } from './envelope';
 import { BusClosedError, DurableInUseError, StreamNotFoundError } from './errors';
 import { ConsumerRunner, describeError, resolveSpec, type DeadLetterRequest, type EventLog, type RawDelivery } from './consumer-runner';
-import { toDeadLetter } from './in-process-bus';
+import { deadLetterHeaders, toDeadLetter } from './dead-letters';
 import {
   consumerFilter,
+  deadLetterStreamSubjects,
   deadLetterSubject,
   DLQ_STREAM,
-  DLQ_SUBJECT_PREFIX,
-  SUBJECT_ROOT,
   streamName,
   streamSubjects,
   validateDomain,
@@ -200,7 +199,7 @@ export class JetStreamEventBus implements EventBus {
     this.assertOpen();
     for (const domain of domains) validateDomain(domain);
     if (!this.declared.has(DLQ_STREAM)) {
-      await this.declareStream(this.streamConfig(DLQ_STREAM, [`${DLQ_SUBJECT_PREFIX}.${SUBJECT_ROOT}.>`]));
+      await this.declareStream(this.streamConfig(DLQ_STREAM, [deadLetterStreamSubjects()]));
       this.declared.add(DLQ_STREAM);
     }
     for (const domain of domains) {
@@ -298,13 +297,7 @@ export class JetStreamEventBus implements EventBus {
   private async deadLetter(request: DeadLetterRequest): Promise<void> {
     const { raw } = request;
     const headers = natsHeaders();
-    for (const [key, value] of Object.entries(raw.headers)) {
-      if (key !== 'Nats-Msg-Id') headers.set(key, value);
-    }
-    headers.set('Continuum-Original-Subject', raw.subject);
-    headers.set('Continuum-Consumer', request.consumer);
-    headers.set('Continuum-Delivery-Count', String(raw.deliveryCount));
-    headers.set('Continuum-Error', request.error);
+    for (const [key, value] of Object.entries(deadLetterHeaders(request))) headers.set(key, value);
     await this.js.publish(deadLetterSubject(raw.subject), raw.data, {
       // A retried dead-lettering (crash between copy and term) is deduped like any publish.
       msgID: `${request.consumer}:${request.envelope?.eventId ?? `seq-${raw.seq}`}`,

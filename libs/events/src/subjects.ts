@@ -10,7 +10,7 @@ import { InvalidArgumentError, TENANT_ID_PATTERN, type FieldViolation } from '@c
  */
 export const SUBJECT_ROOT = 'continuum';
 export const DLQ_STREAM = 'CONTINUUM_DLQ';
-export const DLQ_SUBJECT_PREFIX = 'dlq';
+const DLQ_SUBJECT_PREFIX = 'dlq';
 
 /** Domains: lower-case letters, digits and `_`, starting with a letter. */
 const DOMAIN = /^[a-z][a-z0-9_]{0,31}$/;
@@ -98,6 +98,11 @@ export function consumerFilter(domain: string, type?: string): string {
 /** Where a dead letter of `subject` goes. */
 export function deadLetterSubject(subject: string): string {
   return `${DLQ_SUBJECT_PREFIX}.${subject}`;
+}
+
+/** `dlq.continuum.>`: what the dead-letter stream captures. */
+export function deadLetterStreamSubjects(): string {
+  return deadLetterSubject(`${SUBJECT_ROOT}.>`);
 }
 
 export function validateDurable(durable: string): void {
