@@ -3,15 +3,10 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** The repository root (apps/cli/src → ../../..). */
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 /** The all-in-one platform's entry point, run from source like every service. */
-export const ALL_IN_ONE_MAIN = resolve(REPO_ROOT, 'apps', 'all-in-one', 'src', 'main.ts');
-
-/** The command `up` runs, as the README's start command spells it. */
-export function allInOneCommand(nodePath: string = process.execPath): { command: string; args: string[] } {
-  return { command: nodePath, args: ['--conditions=@continuum/source', '--import', 'tsx', ALL_IN_ONE_MAIN] };
-}
+const ALL_IN_ONE_MAIN = resolve(REPO_ROOT, 'apps', 'all-in-one', 'src', 'main.ts');
 
 /**
  * `continuum up`: the all-in-one platform as a child process in the foreground, with this
@@ -24,8 +19,9 @@ export function up(env: NodeJS.ProcessEnv = process.env): Promise<number> {
     process.stderr.write(`continuum up: ${ALL_IN_ONE_MAIN} not found; run the CLI from a Continuum checkout\n`);
     return Promise.resolve(1);
   }
-  const { command, args } = allInOneCommand();
-  const child = spawn(command, args, { stdio: 'inherit', cwd: REPO_ROOT, env });
+  // As the README's start command spells it, on this CLI's own Node.
+  const args = ['--conditions=@continuum/source', '--import', 'tsx', ALL_IN_ONE_MAIN];
+  const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: REPO_ROOT, env });
   const forward = (signal: NodeJS.Signals) => () => {
     child.kill(signal);
   };

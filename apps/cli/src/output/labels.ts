@@ -22,4 +22,3 @@ export const verdictWord = (v: routingV1.CandidateVerdict): string => enumWord(r
 export const presenceWord = (p: routingV1.Presence): string => enumWord(routingV1.Presence, p, 'PRESENCE_');
 export const journeyStatusWord = (s: contextV1.JourneyStatus): string => enumWord(contextV1.JourneyStatus, s, 'JOURNEY_STATUS_');
 export const caseStatusWord = (s: contextV1.CaseStatus): string => enumWord(contextV1.CaseStatus, s, 'CASE_STATUS_');
-export const outcomeWord = (o: contextV1.TouchpointOutcome): string => enumWord(contextV1.TouchpointOutcome, o, 'TOUCHPOINT_OUTCOME_');

@@ -6,7 +6,6 @@ import {
   directionWord,
   identifierTypeWord,
   journeyStatusWord,
-  outcomeWord,
   preferenceWord,
   presenceWord,
   stageWord,
@@ -173,9 +172,4 @@ export function caseFields(c: contextV1.Case): Fields {
     ['channels', c.channels.map(channelWord).join(', ') || 'none yet'],
     ['touchpoints', String(c.touchpointCount)],
   ];
-}
-
-/** One touchpoint's outcome for a line of text. */
-export function outcomeText(outcome: contextV1.TouchpointOutcome): string {
-  return outcome === 0 ? '' : outcomeWord(outcome);
 }
