@@ -92,61 +92,50 @@ export function createClient<D extends Record<string, GeneratedMethod>>(
     'grpc.service_config': retryServiceConfig(serviceName, options.maxAttempts),
     ...options.channelOptions,
   });
-  const serverAddress = options.address;
   const defaultToken = (): string | undefined => (typeof options.token === 'function' ? options.token() : options.token);
-
-  const prepare = (method: GeneratedMethod, callOptions: ClientCallOptions = {}) => {
-    const { service, method: name } = splitMethodPath(method.path);
-    const span = tracer.startSpan(`${service}/${name}`, {
-      kind: SpanKind.CLIENT,
-      attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': name, 'server.address': serverAddress },
-    });
-    const metadata = outgoingMetadata(callOptions, defaultToken());
-    propagation.inject(trace.setSpan(context.active(), span), metadata, metadataSetter);
-    // Subscriptions (streamed responses) get no default deadline: an agent's offer stream stays
-    // open for a shift. An explicit `deadlineMs` or the calling handler's deadline still applies.
-    const grpcOptions: CallOptions = { deadline: outgoingDeadline(callOptions, method.responseStream ? undefined : options.deadlineMs) };
-    return { span, metadata, grpcOptions };
-  };
 
   const kit: Record<string, unknown> = { close: () => client.close() };
   for (const [key, method] of methods) {
+    // What is the same for every call of the method is worked out once, not per call.
+    const { service, method: name } = splitMethodPath(method.path);
+    const spanName = `${service}/${name}`;
+    const spanAttributes = { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': name, 'server.address': options.address };
+    // Subscriptions (streamed responses) get no default deadline: an agent's offer stream stays
+    // open for a shift. An explicit `deadlineMs` or the calling handler's deadline still applies.
+    const defaultDeadlineMs = method.responseStream ? undefined : options.deadlineMs;
+    const prepare = (callOptions: ClientCallOptions = {}) => {
+      const span = tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: spanAttributes });
+      const metadata = outgoingMetadata(callOptions, defaultToken());
+      propagation.inject(trace.setSpan(context.active(), span), metadata, metadataSetter);
+      const grpcOptions: CallOptions = { deadline: outgoingDeadline(callOptions, defaultDeadlineMs) };
+      return { span, metadata, grpcOptions };
+    };
+
     if (!method.requestStream && !method.responseStream) {
       kit[key] = (request: unknown, callOptions?: ClientCallOptions) => {
-        const { span, metadata, grpcOptions } = prepare(method, callOptions);
-        return new Promise((resolve, reject) => {
-          const call = client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, metadata, grpcOptions, (error, response) => {
-            release();
-            endRpcSpan(span, error ? error.code : status.OK, 'client');
-            if (error) reject(error);
-            else resolve(response);
-          });
-          const release = cancelOnAbort(callOptions, () => call.cancel());
-        });
+        const { span, metadata, grpcOptions } = prepare(callOptions);
+        return singleAnswer(span, callOptions, (done) =>
+          client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, metadata, grpcOptions, done),
+        );
       };
     } else if (!method.requestStream) {
       kit[key] = (request: unknown, callOptions?: ClientCallOptions) => {
-        const { span, metadata, grpcOptions } = prepare(method, callOptions);
+        const { span, metadata, grpcOptions } = prepare(callOptions);
         const call = client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, metadata, grpcOptions);
         return responseStream(call, span, cancelOnAbort(callOptions, () => call.cancel()));
       };
     } else if (!method.responseStream) {
       kit[key] = (requests: AsyncIterable<unknown> | Iterable<unknown>, callOptions?: ClientCallOptions) => {
-        const { span, metadata, grpcOptions } = prepare(method, callOptions);
-        return new Promise((resolve, reject) => {
-          const call = client.makeClientStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, metadata, grpcOptions, (error, response) => {
-            release();
-            endRpcSpan(span, error ? error.code : status.OK, 'client');
-            if (error) reject(error);
-            else resolve(response);
-          });
-          const release = cancelOnAbort(callOptions, () => call.cancel());
+        const { span, metadata, grpcOptions } = prepare(callOptions);
+        return singleAnswer(span, callOptions, (done) => {
+          const call = client.makeClientStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, metadata, grpcOptions, done);
           pump(requests, call);
+          return call;
         });
       };
     } else {
       kit[key] = (requests: AsyncIterable<unknown> | Iterable<unknown>, callOptions?: ClientCallOptions) => {
-        const { span, metadata, grpcOptions } = prepare(method, callOptions);
+        const { span, metadata, grpcOptions } = prepare(callOptions);
         const call = client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, metadata, grpcOptions);
         pump(requests, call);
         return responseStream(call, span, cancelOnAbort(callOptions, () => call.cancel()));
@@ -154,6 +143,23 @@ export function createClient<D extends Record<string, GeneratedMethod>>(
     }
   }
   return kit as KitClient<D>;
+}
+
+/** A call answered once (unary, client stream): settles with its answer and ends its span. */
+function singleAnswer(
+  span: Span,
+  options: ClientCallOptions | undefined,
+  start: (done: (error: ServiceError | null, response?: unknown) => void) => { cancel(): void },
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const call = start((error, response) => {
+      release();
+      endRpcSpan(span, error ? error.code : status.OK, 'client');
+      if (error) reject(error);
+      else resolve(response);
+    });
+    const release = cancelOnAbort(options, () => call.cancel());
+  });
 }
 
 /** Cancels the call when the handler's or the caller's signal aborts; returns the unsubscribe. */
