@@ -1,3 +1,4 @@
+import { sleep, waitFor } from '@continuum/testing';
 import { DuplicateKeyError, InvalidOperationError, SessionMisuseError, TransactionConflictError, createEmbeddedStore, type BaseDocument, type EmbeddedDocumentStore, type TenantCollection } from '../index';
 
 interface Profile extends BaseDocument {
@@ -198,7 +199,7 @@ describe('embedded store: transactions and isolation', () => {
     });
     await Promise.resolve();
     const outside = a.updateOne({ _id: 'p0' }, { $inc: { score: 10 } }).then(() => order.push('outside wrote'));
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     expect(order).toEqual(['txn wrote']);
     release();
     await Promise.all([txn, outside]);
@@ -343,7 +344,7 @@ describe('embedded store: expiring collections', () => {
       { _id: 'live', at: new Date(Date.now() + 60_000) },
     ]);
     // Sweeps run every second here (half the expiry, at most a minute).
-    for (let i = 0; i < 40 && (await sessions.findOne({ _id: 'stale' })) !== null; i++) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(async () => (await sessions.findOne({ _id: 'stale' })) === null, { timeoutMs: 4000, intervalMs: 100, description: 'the background sweep' });
     expect((await sessions.find({})).map((d) => d._id)).toEqual(['live']);
     await store.close();
   });
