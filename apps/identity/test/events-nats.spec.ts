@@ -4,6 +4,7 @@ import {
   OUTBOX_COLLECTION,
   createInboxConsumer,
   createJetStreamBus,
+  decodeEnvelope,
   decodePayload,
   type EventBus,
   type InboxSubscription,
@@ -11,7 +12,7 @@ import {
 } from '@continuum/events';
 import { installInMemoryTracing } from '@continuum/kit';
 import { createEmbeddedStore, type BaseDocument, type DocumentStore } from '@continuum/store';
-import { startNatsServer, waitFor, type NatsServerFixture } from '@continuum/testing';
+import { sleep, startNatsServer, waitFor, type NatsServerFixture } from '@continuum/testing';
 import { IdentityEvents } from '../src';
 import { resolveRequest, startIdentity, type IdentityFixture } from './fixture.test-util';
 
@@ -127,7 +128,7 @@ describe('identity events on a real nats-server', () => {
 
     // Payloads decode as the shared contract says.
     const merged = produced.find((d) => d.type === 'profiles_merged');
-    const envelope = (await import('@continuum/events')).decodeEnvelope(Buffer.from(merged?.envelope ?? '', 'base64'));
+    const envelope = decodeEnvelope(Buffer.from(merged?.envelope ?? '', 'base64'));
     const payload = decodePayload(IdentityEvents.profilesMerged, envelope);
     expect(payload.merge).toMatchObject({ rule: 'stitch:anonymous-into-known', actor: 'agent-of-acme' });
     expect(envelope.subjectProfileId).toBe(payload.merge?.survivingProfileId);
@@ -135,7 +136,7 @@ describe('identity events on a real nats-server', () => {
     // The relay publishing everything again (a crash before marking sent) changes nothing downstream.
     await f.store.forTenant('acme').collection<OutboxDocument>(OUTBOX_COLLECTION).updateMany({}, { $set: { state: 'pending' }, $unset: { sentAt: '' } });
     await waitFor(async () => (await outbox()).every((d) => d.state === 'sent'), 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     expect((await applied()).length).toBe(expectedTypes.length);
     expect(consumer.stats.applied).toBe(expectedTypes.length);
   }, 60_000);
