@@ -66,13 +66,13 @@ const resolutions = enumMapping<IdentifierResolution>(ResolutionEnum, 'IDENTIFIE
 const conflictKinds = enumMapping<ConflictKind>(ConflictKindEnum, 'CONFLICT_KIND_');
 
 export const identifierTypeFromProto = identifierTypes.fromProto;
-export const identifierTypeToProto = identifierTypes.toProto as (t: IdentifierType) => identityV1.IdentifierType;
+const identifierTypeToProto = identifierTypes.toProto as (t: IdentifierType) => identityV1.IdentifierType;
 export const assuranceFromProto = assurances.fromProto;
 export const assuranceToProto = assurances.toProto as (a: Assurance) => commonV1.AssuranceLevel;
 export const operatorFromProto = operators.fromProto;
-export const operatorToProto = operators.toProto as (o: SegmentOperator) => identityV1.SegmentOperator;
+const operatorToProto = operators.toProto as (o: SegmentOperator) => identityV1.SegmentOperator;
 export const autoMergeModeFromProto = autoMergeModes.fromProto;
-export const autoMergeModeToProto = autoMergeModes.toProto as (m: AutoMergeMode) => identityV1.AutoMergeMode;
+const autoMergeModeToProto = autoMergeModes.toProto as (m: AutoMergeMode) => identityV1.AutoMergeMode;
 const matchTypeToProto = matchTypes.toProto as (m: MatchType) => identityV1.MatchType;
 const resolutionToProto = resolutions.toProto as (r: IdentifierResolution) => identityV1.IdentifierResolution;
 const conflictKindToProto = conflictKinds.toProto as (k: ConflictKind) => identityV1.ConflictKind;
@@ -122,7 +122,7 @@ export function mergeToProto(m: MergeRecordState): identityV1.MergeRecord {
   };
 }
 
-export function conditionToProto(c: SegmentCondition): identityV1.SegmentCondition {
+function conditionToProto(c: SegmentCondition): identityV1.SegmentCondition {
   return { trait: c.trait, operator: operatorToProto(c.operator), value: c.value };
 }
 

@@ -56,7 +56,7 @@ export const IDENTITY_DOMAIN = 'identity';
 type Appended = { type: EventType<unknown>; subject: string; payload: unknown };
 
 /** The wire form of one domain event: its type, the profile it is about and its payload. */
-export function toOutgoing(event: DomainEvent): Appended {
+function toOutgoing(event: DomainEvent): Appended {
   switch (event.type) {
     case 'profile_created':
       return { type: IdentityEvents.profileCreated as EventType<unknown>, subject: event.profile.id, payload: { profile: profileToProto(event.profile) } };
