@@ -3,6 +3,7 @@
 import { status } from '@grpc/grpc-js';
 import { commonV1, contextV1 } from '@continuum/contracts';
 import type { BaseDocument } from '@continuum/store';
+import { waitFor } from '@continuum/testing';
 import { CONTEXT_ERROR_DOMAIN, MINUTE, T0, failure, returnItemDefinition, startContext, touchpoint, type ContextFixture } from './fixture';
 
 const { Channel, Purpose, Direction } = commonV1;
@@ -482,7 +483,7 @@ describe('WatchContext', () => {
     expect((third.value as contextV1.WatchContextResponse).context?.openCases).toHaveLength(1);
     stream.cancel();
     await expect(it.next()).rejects.toMatchObject({ code: status.CANCELLED });
-    for (let i = 0; i < 50 && f.module.watcherCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => f.module.watcherCount === 0, { timeoutMs: 500, description: 'the cancelled watcher to leave' });
     expect(f.module.watcherCount).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
 import { commonV1, contextV1, identityV1 } from '@continuum/contracts';
 import { createEnvelope, type EventType } from '@continuum/events';
 import type { BaseDocument } from '@continuum/store';
+import { waitFor } from '@continuum/testing';
 import { status } from '@grpc/grpc-js';
 import { IdentifiersLinked, ProfileCreated, ProfileErased, ProfilesMerged, ProfilesUnmerged, SegmentMembershipChanged } from '../src/events/identity-events';
 import { MINUTE, T0, failure, returnItemDefinition, startContext, touchpoint, type ContextFixture } from './fixture';
@@ -30,11 +31,7 @@ async function publish<P>(type: EventType<P>, subjectProfileId: string, payload:
 
 /** Waits until the projection applied `n` more events than before. */
 async function applied(before: number, n = 1): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (f.module.identityEventsApplied >= before + n) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`projection applied ${f.module.identityEventsApplied - before} of ${n} events`);
+  await waitFor(() => f.module.identityEventsApplied >= before + n, { timeoutMs: 2500, intervalMs: 5, description: `the projection to apply ${n} events` });
 }
 
 function profile(profileId: string, over: Partial<identityV1.Profile> = {}): identityV1.Profile {
