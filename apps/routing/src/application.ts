@@ -21,7 +21,7 @@ import type { Presence, RoutingEffect, TaskSubmission, TaskView } from './domain
 import { DEFAULT_POLICY } from './domain/policy';
 import { eventsOf, taskCreatedEvent } from './events/routing-events';
 import { agentDefOf, agentToProto, channelOf, policyOf, queueDefOf, taskDocOf, taskToProto, taskViewOfDoc } from './mapping';
-import type { AgentDoc, PolicyDoc, QueueDoc, TaskDoc } from './store/documents';
+import type { AgentDoc, PolicyDoc, QueueDoc } from './store/documents';
 import { RoutingRepository, type WriteOp } from './store/routing-repository';
 
 /** Thrown when a request id comes back with a different request. */
@@ -276,6 +276,7 @@ export class RoutingApplication {
     const pushes: (() => void)[] = [];
     const now = new Date(this.clock());
     const span = trace.getActiveSpan();
+    const stream = (agentId: string): AgentStream | undefined => router.streams.get(agentId);
     for (const effect of effects) {
       if (effect.kind === 'presence_changed') {
         ops.push(RoutingRepository.setPresence(effect.agentId, effect.presence, now));
@@ -297,7 +298,6 @@ export class RoutingApplication {
         'routing.candidates': task.explanation.candidates.length,
         'routing.context_available': task.submission.contextAvailable,
       });
-      const stream = (agentId: string): AgentStream | undefined => router.streams.get(agentId);
       if (effect.kind === 'offered') {
         pushes.push(() => stream(effect.agentId)?.push(offerMessage(task, now)));
       } else if (effect.kind === 'timed_out') {
@@ -496,5 +496,3 @@ function offerMessage(task: TaskView, now: Date): routingV1.ConnectAgentResponse
 function withdrawnMessage(offerId: string, taskId: string, reason: routingV1.WithdrawReason, now: Date): routingV1.ConnectAgentResponse {
   return { withdrawn: { offerId, taskId, reason }, sendTime: now };
 }
-
-export type { TaskDoc };

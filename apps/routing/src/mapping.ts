@@ -56,8 +56,10 @@ const PRESENCE_PAIRS: [routingV1.Presence, Presence][] = [
   [P.PRESENCE_AWAY, 'away'],
   [P.PRESENCE_OFFLINE, 'offline'],
 ];
-export const presenceOf = (p: routingV1.Presence): Presence => new Map(PRESENCE_PAIRS).get(p) ?? 'offline';
-export const presenceToProto = (p: Presence): routingV1.Presence => new Map(PRESENCE_PAIRS.map(([a, b]) => [b, a])).get(p) ?? P.PRESENCE_UNSPECIFIED;
+const PRESENCE_FROM = new Map(PRESENCE_PAIRS);
+const PRESENCE_TO = new Map(PRESENCE_PAIRS.map(([a, b]) => [b, a]));
+export const presenceOf = (p: routingV1.Presence): Presence => PRESENCE_FROM.get(p) ?? 'offline';
+export const presenceToProto = (p: Presence): routingV1.Presence => PRESENCE_TO.get(p) ?? P.PRESENCE_UNSPECIFIED;
 
 const STATUS: Record<TaskStatus, routingV1.TaskStatus> = {
   waiting: routingV1.TaskStatus.TASK_STATUS_WAITING,

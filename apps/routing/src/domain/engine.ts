@@ -127,10 +127,6 @@ export class RoutingEngine {
 
   // ---------------------------------------------------------------- definitions
 
-  get currentPolicy(): RoutingPolicy {
-    return this.policy;
-  }
-
   queue(id: string): QueueDefinition | undefined {
     return this.queues.get(id);
   }

@@ -77,16 +77,8 @@ export class RoutingRepository {
     return { queues, agents, policy, liveTasks };
   }
 
-  getQueue(tenantId: string, id: string): Promise<QueueDoc | null> {
-    return this.scope(tenantId).collection<QueueDoc>(COLLECTIONS.queues).findOne({ _id: scopedId(tenantId, id) });
-  }
-
   listQueues(tenantId: string, pageSize: number, pageToken: string): Promise<Page<QueueDoc>> {
     return this.scope(tenantId).collection<QueueDoc>(COLLECTIONS.queues).findPage({}, { _id: 1 }, { pageSize, pageToken, maxPageSize: 500 });
-  }
-
-  getAgent(tenantId: string, id: string): Promise<AgentDoc | null> {
-    return this.scope(tenantId).collection<AgentDoc>(COLLECTIONS.agents).findOne({ _id: scopedId(tenantId, id) });
   }
 
   listAgents(tenantId: string, teamId: string, pageSize: number, pageToken: string): Promise<Page<AgentDoc>> {
@@ -94,16 +86,8 @@ export class RoutingRepository {
     return this.scope(tenantId).collection<AgentDoc>(COLLECTIONS.agents).findPage(filter, { _id: 1 }, { pageSize, pageToken, maxPageSize: 500 });
   }
 
-  getPolicy(tenantId: string): Promise<PolicyDoc | null> {
-    return this.scope(tenantId).collection<PolicyDoc>(COLLECTIONS.policies).findOne({ _id: scopedId(tenantId, 'policy') });
-  }
-
   getTask(tenantId: string, id: string): Promise<TaskDoc | null> {
     return this.scope(tenantId).collection<TaskDoc>(COLLECTIONS.tasks).findOne({ _id: id });
-  }
-
-  taskByRequest(tenantId: string, requestId: string): Promise<TaskDoc | null> {
-    return this.scope(tenantId).collection<TaskDoc>(COLLECTIONS.tasks).findOne({ requestId });
   }
 
   listTasks(tenantId: string, filter: Filter, pageSize: number, pageToken: string): Promise<Page<TaskDoc>> {
