@@ -61,13 +61,18 @@ export class ScopedCollection<T extends BaseDocument> implements TenantCollectio
     const out: Doc = { ...(doc as Doc) };
     if (out._id === undefined) out._id = newId();
     if (typeof out._id !== 'string' || out._id.length === 0) throw new InvalidOperationError('_id must be a non-empty string');
+    this.assignTenant(out, 'document');
+    return out;
+  }
+
+  /** Fills in the scope's tenant; an unscoped view needs a valid one in the document itself. */
+  private assignTenant(out: Doc, what: 'document' | 'replacement'): void {
     if (this.scope === null) {
       validateTenantId(out.tenantId);
     } else {
-      if (out.tenantId !== undefined && out.tenantId !== this.scope) throw new InvalidTenantError('document belongs to another tenant than its scope');
+      if (out.tenantId !== undefined && out.tenantId !== this.scope) throw new InvalidTenantError(`${what} belongs to another tenant than its scope`);
       out.tenantId = this.scope;
     }
-    return out;
   }
 
   private update(update: Update, upsert: boolean, filter: Filter): Update {
@@ -117,12 +122,7 @@ export class ScopedCollection<T extends BaseDocument> implements TenantCollectio
       if (key.startsWith('$')) throw new InvalidOperationError('a replacement must not contain update operators');
     }
     if (out._id !== undefined && (typeof out._id !== 'string' || out._id.length === 0)) throw new InvalidOperationError('_id must be a non-empty string');
-    if (this.scope === null) {
-      validateTenantId(out.tenantId);
-    } else {
-      if (out.tenantId !== undefined && out.tenantId !== this.scope) throw new InvalidTenantError('replacement belongs to another tenant than its scope');
-      out.tenantId = this.scope;
-    }
+    this.assignTenant(out, 'replacement');
     if (upsert && out._id === undefined) {
       const id = filter._id;
       if (typeof id !== 'string') throw new InvalidOperationError('replaceOne with upsert needs _id in the replacement or an _id equality in the filter');
@@ -155,7 +155,7 @@ export class ScopedCollection<T extends BaseDocument> implements TenantCollectio
   async findPage(filter: Filter, sort: Sort, page: PageRequest, options?: SessionOption & { projection?: Projection }): Promise<Page<T>> {
     const order = totalSort(sort);
     const scoped = this.filter(filter);
-    const binding = tokenBinding(this.name, this.scope ?? '*', filter, order);
+    const binding = tokenBinding(this.name, this.tenantId, filter, order);
     const max = page.maxPageSize !== undefined && page.maxPageSize > 0 ? Math.floor(page.maxPageSize) : DEFAULT_MAX_PAGE_SIZE;
     const requested = Number.isFinite(page.pageSize) && page.pageSize > 0 ? Math.floor(page.pageSize) : (page.defaultPageSize ?? DEFAULT_PAGE_SIZE);
     const size = Math.max(1, Math.min(requested, max));
