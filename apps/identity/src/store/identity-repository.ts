@@ -126,14 +126,14 @@ export class TenantRepository {
 
   /** Ids of the profiles merged into `id`, directly or through others, that are still merged. */
   async mergedInto(id: string, session?: StoreSession): Promise<string[]> {
-    const found: string[] = [];
+    const found = new Set<string>();
     let frontier = [id];
-    while (frontier.length > 0 && found.length < 10_000) {
+    while (frontier.length > 0 && found.size < 10_000) {
       const docs = await this.profiles.find({ mergedInto: frontier.length === 1 ? frontier[0] : { $in: frontier } }, { ...opts(session), projection: { _id: 1 } });
-      frontier = docs.map((d) => d._id).filter((d) => !found.includes(d));
-      found.push(...frontier);
+      frontier = docs.map((d) => d._id).filter((d) => !found.has(d));
+      for (const d of frontier) found.add(d);
     }
-    return found;
+    return [...found];
   }
 
   /** Live profiles matching a trait condition or in a segment, ordered by id. */
