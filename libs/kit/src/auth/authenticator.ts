@@ -54,13 +54,13 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger): Authen
  */
 export function jwtAuthenticator(options: JwtAuthOptions): Authenticator {
   const algorithms = options.algorithms.filter((alg) => alg !== 'none' && !alg.startsWith('HS'));
-  const cache = new VerifiedTokenCache(options.cacheSize ?? 10_000);
-  const useCache = (options.cacheSize ?? 10_000) > 0;
+  const cacheSize = options.cacheSize ?? 10_000;
+  const cache = cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : undefined;
   return {
     mode: 'jwt',
     async authenticate(metadata) {
       const token = bearerToken(metadata);
-      const cached = useCache ? cache.get(token) : undefined;
+      const cached = cache?.get(token);
       if (cached !== undefined) return cached;
       let payload: JWTPayload;
       try {
@@ -79,7 +79,7 @@ export function jwtAuthenticator(options: JwtAuthOptions): Authenticator {
         throw new UnauthenticatedError('TOKEN_INVALID', 'invalid token');
       }
       const principal = principalFromClaims(payload);
-      if (useCache && payload.exp !== undefined) cache.set(token, principal, payload.exp * 1000);
+      if (payload.exp !== undefined) cache?.set(token, principal, payload.exp * 1000);
       return principal;
     },
   };

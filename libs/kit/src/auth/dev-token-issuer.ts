@@ -66,6 +66,7 @@ export function createDevTokenIssuer(options: DevTokenIssuerOptions = {}): DevTo
     writeFileSync(path, content, { mode: 0o644 });
     return path;
   };
+  const writeJwks = (path: string): string => write(path, JSON.stringify(jwks, null, 2));
 
   return {
     algorithm,
@@ -95,14 +96,14 @@ export function createDevTokenIssuer(options: DevTokenIssuerOptions = {}): DevTo
       }
       return jwt.sign(privateKey);
     },
-    writeJwks: (path) => write(path, JSON.stringify(jwks, null, 2)),
+    writeJwks,
     writePublicKey: (path) => write(path, publicKeyPem),
     authEnv: (jwksPath) => ({
       AUTH_MODE: 'jwt',
       AUTH_ISSUER: issuer,
       AUTH_AUDIENCE: audience,
       AUTH_ALGORITHMS: algorithm,
-      AUTH_JWKS_FILE: write(jwksPath, JSON.stringify(jwks, null, 2)),
+      AUTH_JWKS_FILE: writeJwks(jwksPath),
     }),
   };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { testingV1 } from '@continuum/contracts';
 import { NotFoundError } from '../errors/domain-errors';
 import { Violations } from '../errors/violations';
@@ -30,7 +31,7 @@ export function createEchoRegistration(): ServiceRegistration<typeof testingV1.E
           // Stands for any bug or library error; its message must never reach the client.
           throw new Error(`secret internals: connection string mongodb://admin:hunter2@db for ${request.message}`);
         }
-        if (delayMs > 0) await sleep(delayMs, ctx.signal);
+        if (delayMs > 0) await sleep(delayMs, undefined, { signal: ctx.signal });
         return { message: request.message, tenantId: ctx.tenantId };
       },
       echoStream: async function* (requests: AsyncIterable<testingV1.EchoStreamRequest>): AsyncIterable<testingV1.EchoStreamResponse> {
@@ -54,19 +55,4 @@ function validate(request: testingV1.EchoRequest): number {
   v.range('delay', delayMs, 0, MAX_DELAY_MS);
   v.throwIfAny();
   return delayMs;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -40,7 +40,8 @@ export function createLogger(options: LoggerOptions): Logger {
 function traceFields(): Record<string, string> {
   const span = trace.getActiveSpan();
   if (span === undefined) return {};
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  if (!trace.isSpanContextValid(span.spanContext())) return {};
+  const spanContext = span.spanContext();
+  if (!trace.isSpanContextValid(spanContext)) return {};
+  const { traceId, spanId, traceFlags } = spanContext;
   return { trace_id: traceId, span_id: spanId, trace_flags: `0${traceFlags.toString(16)}`.slice(-2) };
 }
