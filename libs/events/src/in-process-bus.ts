@@ -88,6 +88,14 @@ interface PendingDelivery {
   ackTimer?: NodeJS.Timeout | undefined;
 }
 
+/** Stops the redelivery and ack-wait timers of a pending delivery. */
+function clearTimers(pending: PendingDelivery): void {
+  if (pending.timer) clearTimeout(pending.timer);
+  if (pending.ackTimer) clearTimeout(pending.ackTimer);
+  pending.timer = undefined;
+  pending.ackTimer = undefined;
+}
+
 /** What a durable consumer remembers between subscriptions. */
 class DurableState {
   /** Next sequence never delivered yet. */
@@ -178,13 +186,17 @@ class MemoryDelivery implements RawDelivery {
 class ActiveSubscription implements Subscription {
   private pumpScheduled = false;
   private stopped = false;
+  /** The types the consumer reads (undefined: all of the domain), for the broker-side filter. */
+  private readonly types: ReadonlySet<string> | undefined;
 
   constructor(
     private readonly state: DurableState,
     readonly runner: ConsumerRunner,
     /** Called when this subscription ends and leaves its durable without one. */
     private readonly onInactive: (state: DurableState) => void,
-  ) {}
+  ) {
+    this.types = state.spec.types.length > 0 ? new Set(state.spec.types) : undefined;
+  }
 
   get durable(): string {
     return this.state.spec.durable;
@@ -200,9 +212,8 @@ class ActiveSubscription implements Subscription {
   }
 
   private pump(): void {
-    const { state } = this;
+    const { state, types } = this;
     const { stream } = state;
-    const types = state.spec.types.length > 0 ? new Set(state.spec.types) : undefined;
     while (!this.stopped) {
       let seq: number | undefined;
       if (state.redeliver.length > 0) {
@@ -320,10 +331,7 @@ export class InProcessEventBus implements EventBus {
     state.spec = resolved;
     // Whatever was delivered to an earlier subscription and not settled is due again now.
     for (const [seq, pending] of state.pending) {
-      if (pending.timer) clearTimeout(pending.timer);
-      if (pending.ackTimer) clearTimeout(pending.ackTimer);
-      pending.timer = undefined;
-      pending.ackTimer = undefined;
+      clearTimers(pending);
       state.scheduleRedelivery(seq);
     }
     const runner = new ConsumerRunner(resolved, handler, (request) => this.deadLetter(request), this.busOptions.log);
@@ -367,10 +375,7 @@ export class InProcessEventBus implements EventBus {
     state.expiry = setTimeout(() => {
       state.expiry = undefined;
       if (state.active || this.durables.get(key) !== state) return;
-      for (const pending of state.pending.values()) {
-        if (pending.timer) clearTimeout(pending.timer);
-        if (pending.ackTimer) clearTimeout(pending.ackTimer);
-      }
+      for (const pending of state.pending.values()) clearTimers(pending);
       this.durables.delete(key);
       state.stream.consumers.delete(state);
     }, threshold);
