@@ -74,6 +74,11 @@ export interface JetStreamBusOptions {
 
 const DEFAULT_MAX_AGE_MS = 7 * 24 * 3600_000;
 
+/** JetStream API error codes the bus tells apart. */
+const STREAM_NOT_FOUND = 10059;
+const CONSUMER_NOT_FOUND = 10014;
+const NO_MESSAGE_FOUND = 10037;
+
 function headerRecord(headers: MsgHdrs | undefined): Record<string, string> {
   const record: Record<string, string> = {};
   if (!headers) return record;
@@ -187,7 +192,7 @@ export class JetStreamEventBus implements EventBus {
     try {
       await this.jsm.streams.info(config.name);
     } catch (err) {
-      if (!isApiError(err, 10059)) throw err;
+      if (!isApiError(err, STREAM_NOT_FOUND)) throw err;
       await this.jsm.streams.add(config);
       return;
     }
@@ -278,8 +283,8 @@ export class JetStreamEventBus implements EventBus {
         ...(config.filter_subjects !== undefined ? { filter_subjects: config.filter_subjects } : {}),
       });
     } catch (err) {
-      if (isApiError(err, 10059)) throw new StreamNotFoundError(spec.domain);
-      if (!isApiError(err, 10014)) throw err;
+      if (isApiError(err, STREAM_NOT_FOUND)) throw new StreamNotFoundError(spec.domain);
+      if (!isApiError(err, CONSUMER_NOT_FOUND)) throw err;
       await this.jsm.consumers.add(stream, config);
     }
 
@@ -313,7 +318,7 @@ export class JetStreamEventBus implements EventBus {
     try {
       info = await this.jsm.streams.info(DLQ_STREAM);
     } catch (err) {
-      if (isApiError(err, 10059)) return [];
+      if (isApiError(err, STREAM_NOT_FOUND)) return [];
       throw err;
     }
     const letters: DeadLetter[] = [];
@@ -322,7 +327,7 @@ export class JetStreamEventBus implements EventBus {
       try {
         message = await this.jsm.streams.getMessage(DLQ_STREAM, { seq });
       } catch (err) {
-        if (isApiError(err, 10037)) continue;
+        if (isApiError(err, NO_MESSAGE_FOUND)) continue;
         throw err;
       }
       if (message) letters.push(toDeadLetter(message.seq, message.data, headerRecord(message.header), message.time));
