@@ -298,8 +298,7 @@ export class EmbeddedIndex {
    * (`dirs[i]` for the field after the prefix at position i), handing over groups of ids that tie
    * on those fields. Returns true if `onGroup` asked to stop, false at the end, null when the
    * index cannot give that order (multikey, embedded documents as keys, a level of more than
-   * 50,000 keys): the caller then
-   * selects without it.
+   * 50,000 keys): the caller then selects without it.
    */
   walkOrdered(tenantId: string, prefix: readonly Key[], dirs: readonly (1 | -1)[], onGroup: (ids: string[]) => boolean): boolean | null {
     if (this.multikey || prefix.length + dirs.length > this.fields.length) return null;
@@ -345,8 +344,7 @@ export class EmbeddedIndex {
   /**
    * Visits the (tenant, id) pairs whose keys start with `prefix` (one list of alternative keys per
    * leading field; `$in` gives several). `tenants` null means every tenant (used by unscoped
-   * infrastructure queries). Returns the number of index entries looked at; stops early when
-   * `visit` returns true.
+   * infrastructure queries). Stops early, returning true, when `visit` returns true.
    */
   lookup(tenants: readonly string[] | null, prefix: readonly (readonly Key[])[], visitor: IndexVisitor): boolean {
     if (tenants !== null && tenants.length === 1 && prefix.length === this.fields.length && prefix.every((k) => k.length === 1)) {
