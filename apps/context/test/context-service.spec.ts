@@ -255,14 +255,16 @@ describe('GetFacts', () => {
       },
       acme,
     );
-    const byPurpose = async (purpose: commonV1.Purpose) => {
-      const r = await f.client.getFacts({ profileId, purpose, keys: [] }, acme);
+    const byPurpose = async (purpose: commonV1.Purpose, keys: string[] = []) => {
+      const r = await f.client.getFacts({ profileId, purpose, keys }, acme);
       return { keys: r.facts.map((x) => x.key), withheld: r.withheldCount };
     };
     expect(await byPurpose(Purpose.PURPOSE_SERVICE)).toEqual({ keys: ['card_last4', 'home_address', 'order_number'], withheld: 0 });
     expect(await byPurpose(Purpose.PURPOSE_PERSONALIZATION)).toEqual({ keys: ['home_address', 'order_number'], withheld: 1 });
     expect(await byPurpose(Purpose.PURPOSE_MARKETING)).toEqual({ keys: ['order_number'], withheld: 2 });
     expect(await byPurpose(Purpose.PURPOSE_ANALYTICS)).toEqual({ keys: [], withheld: 3 });
+    // Keys asked for narrow both the facts and the withheld count.
+    expect(await byPurpose(Purpose.PURPOSE_MARKETING, ['card_last4', 'order_number', 'never_captured'])).toEqual({ keys: ['order_number'], withheld: 1 });
     const ctx = await f.client.getContext({ profileId, purpose: Purpose.PURPOSE_MARKETING, touchpointLimit: 0, factLimit: 0 }, acme);
     expect(ctx.facts.map((x) => x.key)).toEqual(['order_number']);
     expect(ctx.withheldFactCount).toBe(2);

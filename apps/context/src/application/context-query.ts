@@ -22,7 +22,8 @@ async function recentTouchpoints(repos: TenantRepositories, doc: ProfileDoc | un
 
 /**
  * Assembles a customer's context from this service's own collections and its read model of
- * identity: five indexed reads in parallel, no call to any other service.
+ * identity: the owner's profile, then four indexed reads in parallel (and the definitions of its
+ * active journeys), no call to any other service.
  */
 export async function getContext(deps: CoreDeps, tenantId: string, request: ContextRequest): Promise<ContextView> {
   const repos = repositoriesFor(deps.store, tenantId);
@@ -65,7 +66,8 @@ export async function getFacts(deps: CoreDeps, tenantId: string, profileId: stri
   const repos = repositoriesFor(deps.store, tenantId);
   const owner = await resolveOwner(repos, profileId);
   if (owner.erased) return { facts: [], withheldCount: 0 };
-  const docs = await repos.facts.forProfile(owner.profileId);
+  // Only the keys asked for are read (factsForPurpose would drop the others).
+  const docs = keys.length > 0 ? await repos.facts.forKeys(owner.profileId, keys) : await repos.facts.forProfile(owner.profileId);
   const result = factsForPurpose(docs.map(factFromDoc), purpose, { keys });
   return { facts: result.facts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)), withheldCount: result.withheldCount };
 }
