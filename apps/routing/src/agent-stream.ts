@@ -21,10 +21,6 @@ export class AgentStream {
     this.wake?.();
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** The queued messages, then every new one, until closed or aborted. */
   async *messages(signal: AbortSignal): AsyncGenerator<routingV1.ConnectAgentResponse> {
     const onAbort = (): void => this.close();

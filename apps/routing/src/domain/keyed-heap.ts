@@ -31,16 +31,6 @@ export class KeyedHeap<T> {
     return this.items[0];
   }
 
-  keyOf(item: T): number | undefined {
-    const i = this.slot.get(item);
-    return i >= 0 && this.items[i] === item ? this.keys[i] : undefined;
-  }
-
-  has(item: T): boolean {
-    const i = this.slot.get(item);
-    return i >= 0 && this.items[i] === item;
-  }
-
   /** Adds the item, or moves it to its new key when it is in already. */
   set(item: T, key: number): void {
     const i = this.slot.get(item);
