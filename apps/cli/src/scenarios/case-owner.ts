@@ -10,18 +10,17 @@ import {
   completeTask,
   deskOffered,
   demoPhone,
-  ensureAgent,
   ensureQueue,
   getContext,
   getTask,
   IdentifierType,
-  openDesk,
   profileOf,
   recordTouchpoint,
   resolve,
   setPresence,
   setRoutingPolicy,
   setTraits,
+  signIn,
   submitTask,
   takeOffer,
   type ObservedId,
@@ -95,7 +94,7 @@ export async function playCaseOwner(run: ScenarioRun): Promise<CaseOwnerResult> 
     ]);
     const desks = new Map<string, AgentDesk>();
     for (const agent of AGENTS) {
-      await ensureAgent(run, {
+      const agentSpec = {
         agentId: agent.agentId,
         displayName: agent.displayName,
         teamId: agent.teamId,
@@ -105,9 +104,8 @@ export async function playCaseOwner(run: ScenarioRun): Promise<CaseOwnerResult> 
           { channel: Channel.CHANNEL_EMAIL, maxConcurrent: 5 },
           { channel: Channel.CHANNEL_SMS, maxConcurrent: 5 },
         ],
-      });
-      desks.set(agent.agentId, await openDesk(run, agent.agentId));
-      await setPresence(run, agent.agentId, routingV1.Presence.PRESENCE_AVAILABLE);
+      };
+      desks.set(agent.agentId, await signIn(run, agentSpec, routingV1.Presence.PRESENCE_AVAILABLE));
     }
     r.say('supervisor', 'agents signed in and available', [
       ['agents', AGENTS.map((a) => `${a.agentId} ${a.displayName}, team ${a.teamId}, b2b-support ${a.proficiency}`).join('\n')],

@@ -96,6 +96,17 @@ export async function openDesk(run: ScenarioRun, agentId: string): Promise<Agent
   return desk;
 }
 
+/**
+ * An agent starts the shift: the agent exists (created unless it does), the desktop's offer stream
+ * is open and the presence is set. Call inside an interaction: the stream belongs to its trace.
+ */
+export async function signIn(run: ScenarioRun, agent: DeepPartial<routingV1.Agent> & { readonly agentId: string }, presence: routingV1.Presence): Promise<AgentDesk> {
+  await ensureAgent(run, agent);
+  const desk = await openDesk(run, agent.agentId);
+  await setPresence(run, agent.agentId, presence);
+  return desk;
+}
+
 /** The desk that received the task's offer (whichever agent routing chose), waiting for it. */
 export async function deskOffered(run: ScenarioRun, desks: readonly AgentDesk[], taskId: string): Promise<AgentDesk> {
   return run.waitFor(`routing to offer task ${taskId} to an agent`, async () => desks.find((d) => d.offerOf(taskId) !== undefined), 20);

@@ -11,18 +11,17 @@ import {
   completeTask,
   createOrGet,
   demoPhone,
-  ensureAgent,
   ensureQueue,
   getContext,
   getTask,
   IdentifierType,
-  openDesk,
   profileOf,
   recordTouchpoint,
   resolve,
   setPresence,
   setRoutingPolicy,
   setTraits,
+  signIn,
   submitTask,
   takeOffer,
 } from './steps';
@@ -106,7 +105,7 @@ export async function playVipService(run: ScenarioRun): Promise<VipServiceResult
       { agentId: SENIOR, displayName: 'Sofia Marin', proficiency: 9 },
       { agentId: JUNIOR, displayName: 'Tom Becker', proficiency: 4 },
     ]) {
-      await ensureAgent(run, {
+      const agentSpec = {
         agentId: agent.agentId,
         displayName: agent.displayName,
         teamId: 'support',
@@ -115,9 +114,8 @@ export async function playVipService(run: ScenarioRun): Promise<VipServiceResult
           { channel: Channel.CHANNEL_CHAT, maxConcurrent: 2 },
           { channel: Channel.CHANNEL_VOICE, maxConcurrent: 1 },
         ],
-      });
-      desks.set(agent.agentId, await openDesk(run, agent.agentId));
-      await setPresence(run, agent.agentId, routingV1.Presence.PRESENCE_AWAY);
+      };
+      desks.set(agent.agentId, await signIn(run, agentSpec, routingV1.Presence.PRESENCE_AWAY));
     }
     r.say('supervisor', 'agents signed in, both still finishing other work (away)', [
       ['agents', `${SENIOR} Sofia Marin, support 9, 2 chats at once\n${JUNIOR} Tom Becker, support 4, 2 chats at once`],

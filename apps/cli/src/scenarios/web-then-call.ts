@@ -12,17 +12,15 @@ import {
   deskOffered,
   demoPhone,
   Direction,
-  ensureAgent,
   ensureQueue,
   getContext,
   getTask,
   IdentifierType,
-  openDesk,
   profileOf,
   recordTouchpoint,
   resolve,
-  setPresence,
   setTraits,
+  signIn,
   submitTask,
   takeOffer,
 } from './steps';
@@ -114,9 +112,7 @@ export async function playWebThenCall(run: ScenarioRun): Promise<WebThenCallResu
     ];
     const desks = [];
     for (const agent of agents) {
-      await ensureAgent(run, { ...agent, capacities: [{ channel: Channel.CHANNEL_VOICE, maxConcurrent: 1 }] });
-      desks.push(await openDesk(run, agent.agentId));
-      await setPresence(run, agent.agentId, routingV1.Presence.PRESENCE_AVAILABLE);
+      desks.push(await signIn(run, { ...agent, capacities: [{ channel: Channel.CHANNEL_VOICE, maxConcurrent: 1 }] }, routingV1.Presence.PRESENCE_AVAILABLE));
     }
     r.say('supervisor', `queue ${QUEUE} (voice, needs returns ≥ 5); agents signed in and available`, [
       ['agents', agents.map((a) => `${a.agentId} ${a.displayName}: ${a.skills.map((s) => `${s.skill} ${s.proficiency}`).join(', ')}`).join('\n')],
