@@ -31,14 +31,7 @@ export { installInMemoryTracing, type InMemoryTracing } from './telemetry/in-mem
 export { FileSpanExporter, type SpanLine } from './telemetry/file-span-exporter';
 
 // auth
-export {
-  createAuthenticator,
-  disabledAuthenticator,
-  jwtAuthenticator,
-  type AuthConfig,
-  type Authenticator,
-  type JwtAuthOptions,
-} from './auth/authenticator';
+export { createAuthenticator, type AuthConfig, type Authenticator } from './auth/authenticator';
 export { AllScopes, TENANT_ID_PATTERN, TENANT_METADATA_KEY, type Principal } from './auth/principal';
 export { createDevTokenIssuer, type DevTokenIssuer, type DevTokenIssuerOptions, type IssueOptions } from './auth/dev-token-issuer';
 
@@ -51,8 +44,6 @@ export {
   type GrpcServerOptions,
   type ShutdownOptions,
 } from './server/create-grpc-server';
-export { defaultMetricsRegistry, grpcServerMetrics, type GrpcServerMetrics } from './server/grpc-metrics';
-export { HEALTH_SERVICE_NAME } from './server/reflection';
 
 // gRPC client
 export {

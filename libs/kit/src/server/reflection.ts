@@ -5,7 +5,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { descriptorSetPath } from '@continuum/contracts';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 
-export const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
+const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
 
 let cached: PackageDefinition | undefined;
 

@@ -1,4 +1,4 @@
-import type { Metadata, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Metadata, ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger } from '../logging/logger';
 
 /** Who is calling and for which tenant: built by the auth interceptor, handed to every handler. */
@@ -56,9 +56,6 @@ export interface ServiceRegistration<D extends ServiceDefinition = ServiceDefini
   /** Required scope per method; a method missing here is refused (fail closed). */
   readonly scopes: { readonly [K in keyof D]: string };
 }
-
-/** The raw grpc-js implementation shape, for tests that need to bypass the kit (never in services). */
-export type RawImplementation = UntypedServiceImplementation;
 
 /**
  * What every service app exports from its `index.ts` so that its own `main.ts`, the all-in-one
