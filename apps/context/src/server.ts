@@ -19,7 +19,7 @@ import { createDefinition, getDefinition, getJourney, listDefinitions, listJourn
 import { recordTouchpointBatch, type TouchpointInput } from './application/record-touchpoint';
 import { TouchpointWriter } from './application/touchpoint-writer';
 import type { ChangeKind, ContextChangeNotice } from './application/watch-hub';
-import { CaseClosedError, ContextDomainError, DomainValidationError, VersionMismatchError } from './domain';
+import { ContextDomainError, DomainValidationError } from './domain';
 import { caseStatuses, caseToWire, channels, contextToWire, definitionToWire, factToWire, journeyStatuses, journeyToWire, touchpointToWire } from './mapping';
 import { repositoriesFor } from './store/repositories';
 import {
@@ -51,8 +51,6 @@ const MAX_REJECTED_REPORTED = 100;
 export function translateError(err: unknown): unknown {
   if (err instanceof DomainError) return err;
   if (err instanceof DomainValidationError) return new InvalidArgumentError(err.violations);
-  if (err instanceof CaseClosedError) return new FailedPreconditionError(err.reason, err.message, { case_id: err.caseId });
-  if (err instanceof VersionMismatchError) return new AbortedError(err.reason, err.message);
   if (err instanceof ContextDomainError) return new FailedPreconditionError(err.reason, err.message);
   if (err instanceof InvalidPageTokenError) return new InvalidArgumentError([{ field: 'page_token', description: 'is not a token of this query', reason: 'INVALID_PAGE_TOKEN' }]);
   if (err instanceof TransactionConflictError) return new AbortedError('TRANSACTION_CONFLICT', 'concurrent changes conflicted; retry');

@@ -26,20 +26,3 @@ export class DomainValidationError extends ContextDomainError {
     super('INVALID_ARGUMENT', violations.map((v) => `${v.field}: ${v.description}`).join('; '));
   }
 }
-
-/** Thrown when a case that is already closed is updated or closed again. */
-export class CaseClosedError extends ContextDomainError {
-  constructor(readonly caseId: string) {
-    super('CASE_CLOSED', 'the case is closed');
-  }
-}
-
-/** Thrown when an optimistic-concurrency check (expected_version) fails. */
-export class VersionMismatchError extends ContextDomainError {
-  constructor(
-    readonly expected: number,
-    readonly actual: number,
-  ) {
-    super('VERSION_MISMATCH', `expected version ${expected}, found ${actual}`);
-  }
-}
