@@ -1,5 +1,5 @@
 import { context, type Context, type Span } from '@opentelemetry/api';
-import { decodeEnvelope, eventTypeName } from './envelope';
+import { customerKey, decodeEnvelope, eventTypeName } from './envelope';
 import { EventSkippedError, PoisonEventError } from './errors';
 import { contextFromTraceHeaders, messagingAttributes, recordFailure, SpanKind, startSpan } from './trace';
 import type { BatchedEvent, BatchEventHandler, BatchSettlement, ConsumerSpec, DeliveredEvent, EventEnvelope, EventHandler } from './types';
@@ -97,7 +97,7 @@ export function describeError(err: unknown): string {
 interface Item {
   readonly raw: RawDelivery;
   readonly envelope: EventEnvelope;
-  /** `<tenant>\u0000<subject profile>`; undefined for events without a subject profile. */
+  /** customerKey of the event; undefined for events without a subject profile. */
   readonly key: string | undefined;
 }
 
@@ -264,13 +264,13 @@ export class ConsumerRunner {
       raw.ack();
       return;
     }
-    if (!envelope.subjectProfileId) {
+    const key = customerKey(envelope.tenantId, envelope.subjectProfileId);
+    if (key === undefined) {
       this.unordered.push({ raw, envelope, key: undefined });
       this.waiting++;
       this.schedule();
       return;
     }
-    const key = `${envelope.tenantId}\u0000${envelope.subjectProfileId}`;
     let state = this.keys.get(key);
     if (!state) {
       state = { queue: [], inFlight: 0, awaitingSeq: undefined, awaitTimer: undefined };

@@ -121,6 +121,14 @@ export function subjectOf(envelope: EventEnvelope): string {
   return eventSubject({ tenantId: envelope.tenantId, domain: envelope.domain, type: envelope.type });
 }
 
+/**
+ * The key that orders one customer's events (tenant and subject profile): the relay publishes and
+ * consumers apply events with the same key one at a time, in order. Undefined without a subject profile.
+ */
+export function customerKey(tenantId: string, subjectProfileId: string | undefined): string | undefined {
+  return subjectProfileId ? `${tenantId}\u0000${subjectProfileId}` : undefined;
+}
+
 /** Whether `event` is an already encoded event (rather than an envelope object). */
 export function isEncodedEvent(event: EventEnvelope | EncodedEvent): event is EncodedEvent {
   return (event as Partial<EncodedEvent>).data instanceof Uint8Array;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { DuplicateKeyError, type BaseDocument, type DocumentStore } from '@continuum/store';
-import { decodeEnvelope, routeOf } from './envelope';
+import { customerKey, decodeEnvelope, eventTypeName, routeOf } from './envelope';
 import { describeError, type EventLog } from './consumer-runner';
 import { defineOutboxCollection, OUTBOX_COLLECTION, outboxSignalFor, type OutboxDocument, type OutboxSignal } from './outbox';
 import { contextFromTraceHeaders, inSpan, messagingAttributes, SpanKind, traceHeadersOf } from './trace';
@@ -245,7 +245,7 @@ export class OutboxRelay {
           continue;
         }
       }
-      entries.push({ doc, key: subjectProfileId ? `${doc.tenantId}\u0000${subjectProfileId}` : doc._id });
+      entries.push({ doc, key: customerKey(doc.tenantId, subjectProfileId) ?? doc._id });
     }
     return entries;
   }
@@ -327,7 +327,7 @@ export class OutboxRelay {
     const { doc } = entry;
     // The stored bytes go out as they are: no decode and re-encode of the envelope.
     const event: EncodedEvent = { data: Buffer.from(doc.envelope, 'base64'), eventId: doc._id, tenantId: doc.tenantId, domain: doc.domain, type: doc.type };
-    const typeName = `${doc.domain}.${doc.type}`;
+    const typeName = eventTypeName(doc);
     const parent = doc.traceparent ? contextFromTraceHeaders({ traceparent: doc.traceparent, tracestate: doc.tracestate }) : ROOT_CONTEXT;
     // The send span continues the producing span's trace; the consumer's span becomes its child.
     try {
