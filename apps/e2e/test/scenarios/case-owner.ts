@@ -1,9 +1,10 @@
+import { SpanKind } from '@opentelemetry/api';
 import { commonV1, contextV1, routingV1 } from '@continuum/contracts';
 import { uniqueTenant, waitFor } from '@continuum/testing';
 import { apiClients, type ApiClients } from '../support/clients';
 import { interaction, playDemo, type DemoOutput } from '../support/cli';
 import type { RunningPlatform } from '../support/platforms';
-import { expectOneTrace, readSpans, SpanKinds, tenantOf } from '../support/traces';
+import { expectOneTrace, readSpans, tenantOf } from '../support/traces';
 import { DEMO_TIMEOUT_MS, expectNoStrayTraces, grpc, processOfService } from './common';
 
 interface CaseOwnerResult {
@@ -128,7 +129,7 @@ export function caseOwnerSuite(platform: () => RunningPlatform): void {
       }
       // The burst reached the context service as (at least one) shared BatchGetContext call, under this tenant.
       const p = platform();
-      await waitFor(() => readSpans(p.tracesDir).some((sp) => sp.kind === SpanKinds.server && sp.name.endsWith('BatchGetContext') && tenantOf(sp) === tenant), {
+      await waitFor(() => readSpans(p.tracesDir).some((sp) => sp.kind === SpanKind.SERVER && sp.name.endsWith('BatchGetContext') && tenantOf(sp) === tenant), {
         timeoutMs: 10_000,
         description: 'a BatchGetContext call served for this tenant',
       });

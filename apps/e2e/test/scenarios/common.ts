@@ -1,6 +1,7 @@
+import { SpanKind } from '@opentelemetry/api';
 import type { DemoOutput } from '../support/cli';
 import type { RunningPlatform } from '../support/platforms';
-import { readSpans, renderTree, SpanKinds, tenantOf } from '../support/traces';
+import { readSpans, renderTree, tenantOf } from '../support/traces';
 
 /** How long one demo run (a CLI process playing a whole scenario) may take on a busy machine. */
 export const DEMO_TIMEOUT_MS = 120_000;
@@ -22,7 +23,7 @@ export const grpc = {
 export function expectNoStrayTraces(tracesDir: string, tenant: string, demo: DemoOutput<unknown>): void {
   const known = new Set(demo.interactions.map((i) => i.traceId));
   const spans = readSpans(tracesDir);
-  const untracedCallers = new Set(spans.filter((s) => s.parentSpanId === '' && s.kind === SpanKinds.server).map((s) => s.traceId));
+  const untracedCallers = new Set(spans.filter((s) => s.parentSpanId === '' && s.kind === SpanKind.SERVER).map((s) => s.traceId));
   const stray = spans.filter((s) => tenantOf(s) === tenant && !known.has(s.traceId) && !untracedCallers.has(s.traceId));
   if (stray.length > 0) {
     const traces = [...new Set(stray.map((s) => s.traceId))];

@@ -1,30 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SpanKind } from '@opentelemetry/api';
+import type { SpanLine } from '@continuum/kit';
 import { waitFor } from '@continuum/testing';
 
 /**
- * Spans as the kit's file exporter writes them (OTEL_TRACES_FILE): one JSON object per line,
- * appended by every process of the platform and by the CLI. See libs/kit/src/telemetry/
- * file-span-exporter.ts for the shape.
+ * Every span written so far to the `*.jsonl` files of `dir` (a line still being written is skipped):
+ * the kit's file exporter (OTEL_TRACES_FILE) of every platform process and of the CLI appends one
+ * SpanLine per line.
  */
-export interface SpanLine {
-  readonly traceId: string;
-  readonly spanId: string;
-  /** Empty for a root span. */
-  readonly parentSpanId: string;
-  readonly name: string;
-  /** 0 internal, 1 server, 2 client, 3 producer, 4 consumer. */
-  readonly kind: number;
-  readonly service: string;
-  readonly startMicros: number;
-  readonly durationMicros: number;
-  readonly status: number;
-  readonly attributes: Record<string, unknown>;
-}
-
-export const SpanKinds = { internal: 0, server: 1, client: 2, producer: 3, consumer: 4 } as const;
-
-/** Every span written so far to the `*.jsonl` files of `dir` (a line still being written is skipped). */
 export function readSpans(dir: string): SpanLine[] {
   if (!existsSync(dir)) return [];
   const spans: SpanLine[] = [];
@@ -78,35 +62,35 @@ export function traceProblems(spans: readonly SpanLine[], traceId: string, expec
 
   const isGrpc = (s: SpanLine) => s.attributes['rpc.system'] === 'grpc';
   const children = (s: SpanLine) => trace.filter((c) => c.parentSpanId === s.spanId);
-  for (const client of trace.filter((s) => s.kind === SpanKinds.client && isGrpc(s))) {
-    if (!children(client).some((c) => c.kind === SpanKinds.server && c.name === client.name)) {
+  for (const client of trace.filter((s) => s.kind === SpanKind.CLIENT && isGrpc(s))) {
+    if (!children(client).some((c) => c.kind === SpanKind.SERVER && c.name === client.name)) {
       problems.push(`gRPC call ${describe(client)} has no SERVER span in this trace`);
     }
   }
   for (const method of expectation.servedMethods ?? []) {
-    if (!trace.some((s) => s.kind === SpanKinds.server && s.name === method)) problems.push(`no SERVER span of ${method}`);
+    if (!trace.some((s) => s.kind === SpanKind.SERVER && s.name === method)) problems.push(`no SERVER span of ${method}`);
   }
   for (const [rpcService, service] of Object.entries(expectation.serverServiceOf ?? {})) {
-    for (const server of trace.filter((s) => s.kind === SpanKinds.server && s.attributes['rpc.service'] === rpcService && s.service !== service)) {
+    for (const server of trace.filter((s) => s.kind === SpanKind.SERVER && s.attributes['rpc.service'] === rpcService && s.service !== service)) {
       problems.push(`${describe(server)} should come from the ${service} process`);
     }
   }
   for (const hop of expectation.serviceHops ?? []) {
     const found = trace.some((client) => {
-      if (client.kind !== SpanKinds.client || client.name !== hop.method) return false;
+      if (client.kind !== SpanKind.CLIENT || client.name !== hop.method) return false;
       if (hop.from !== undefined && client.service !== hop.from) return false;
       const parent = byId.get(client.parentSpanId);
       if (!parent || parent.service === 'continuum-cli') return false;
-      return children(client).some((c) => c.kind === SpanKinds.server && (hop.to === undefined || c.service === hop.to));
+      return children(client).some((c) => c.kind === SpanKind.SERVER && (hop.to === undefined || c.service === hop.to));
     });
     if (!found) problems.push(`no service-to-service hop ${hop.from ?? '?'} → ${hop.method} → ${hop.to ?? '?'}`);
   }
   for (const hop of expectation.eventHops ?? []) {
     const found = trace.some((consumer) => {
-      if (consumer.kind !== SpanKinds.consumer) return false;
+      if (consumer.kind !== SpanKind.CONSUMER) return false;
       if (!String(consumer.attributes['continuum.event.type'] ?? consumer.name).includes(hop.eventType)) return false;
       if (hop.consumerService !== undefined && consumer.service !== hop.consumerService) return false;
-      return byId.get(consumer.parentSpanId)?.kind === SpanKinds.producer;
+      return byId.get(consumer.parentSpanId)?.kind === SpanKind.PRODUCER;
     });
     if (!found) problems.push(`no event hop (PRODUCER → CONSUMER) of ${hop.eventType}${hop.consumerService ? ` into ${hop.consumerService}` : ''}`);
   }
@@ -152,8 +136,6 @@ export function renderTree(spans: readonly SpanLine[], traceId: string): string 
   return lines.join('\n');
 }
 
-const KIND_NAMES = ['internal', 'server', 'client', 'producer', 'consumer'];
-
 function describe(span: SpanLine): string {
-  return `${span.name} [${KIND_NAMES[span.kind] ?? span.kind}, ${span.service}, ${span.spanId}]`;
+  return `${span.name} [${(SpanKind[span.kind] as string | undefined)?.toLowerCase() ?? span.kind}, ${span.service}, ${span.spanId}]`;
 }
