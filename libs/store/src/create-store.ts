@@ -1,6 +1,6 @@
 import type { DocumentStore } from './types';
 import { createEmbeddedStore } from './embedded/embedded-store';
-import { connectMongoStore } from './mongodb/mongodb-store';
+import type { MongoDocumentStore, MongoStoreOptions } from './mongodb/mongodb-store';
 
 /** The few logger methods the store uses (a pino logger fits). */
 export interface StoreLogger {
@@ -28,4 +28,14 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Doc
   }
   options.logger?.info({ backend: 'embedded' }, 'document store: embedded (in memory, state is lost when the process stops)');
   return createEmbeddedStore();
+}
+
+/**
+ * Connects to MongoDB and returns the store (fails fast when the server cannot be reached). The
+ * driver is loaded here, on first use, not when the package is imported: an embedded process never
+ * loads it, and a service that starts telemetry first gets the driver instrumented.
+ */
+export async function connectMongoStore(options: MongoStoreOptions): Promise<MongoDocumentStore> {
+  const mongo = await import('./mongodb/mongodb-store.js');
+  return mongo.connectMongoStore(options);
 }

@@ -5,6 +5,7 @@
 export * from './types';
 export * from './errors';
 export { TENANT_ID_PATTERN, newId, validateTenantId } from './tenancy';
-export { createStore, type CreateStoreOptions, type StoreLogger } from './create-store';
+export { connectMongoStore, createStore, type CreateStoreOptions, type StoreLogger } from './create-store';
 export { EmbeddedDocumentStore, createEmbeddedStore, type EmbeddedPlan, type EmbeddedStoreOptions, type EmbeddedStoreStats } from './embedded/embedded-store';
-export { MongoDocumentStore, connectMongoStore, type MongoStoreOptions } from './mongodb/mongodb-store';
+// Types only: the MongoDB module (and the driver) is loaded by connectMongoStore when first used.
+export type { MongoDocumentStore, MongoStoreOptions } from './mongodb/mongodb-store';
