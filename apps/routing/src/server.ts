@@ -18,7 +18,7 @@ import {
 import { DuplicateKeyError, InvalidPageTokenError, type Filter } from '@continuum/store';
 import { RequestIdReusedError, fingerprintOf, submissionOf, type Codec, type IdempotencyKey, type RoutingApplication, type TenantRouter } from './application';
 import { checkChannel } from './domain/engine';
-import { RoutingDomainError, TaskNotFoundError } from './domain/errors';
+import { RoutingDomainError, TaskNotFoundError, TaskStatusError } from './domain/errors';
 import type { TaskView } from './domain/model';
 import {
   agentDefOf,
@@ -110,7 +110,7 @@ export function routingRegistration(app: RoutingApplication): ServiceRegistratio
   const endedOrMissing = async (router: TenantRouter, taskId: string, operation: string): Promise<never> => {
     const doc = await app.repo.getTask(router.tenantId, taskId);
     if (!doc) throw notFound('TASK', taskId);
-    throw new FailedPreconditionError('TASK_STATUS_CONFLICT', `task ${taskId} is ${doc.status}: cannot ${operation}`);
+    throw new TaskStatusError(taskId, doc.status, operation);
   };
 
   /** Runs an engine operation on a task; a task the engine does not hold is answered from the store. */

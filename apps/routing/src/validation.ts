@@ -22,6 +22,7 @@ export const LIMITS = {
 export const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Agent, team, profile, case and task ids: printable, no spaces. */
 export const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
+const ID_RULE = 'letters, digits, and . _ : @ - (at most 128), no spaces';
 /** Reason and wrap-up codes, intents. */
 export const CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -36,16 +37,16 @@ function knownEnum(values: Record<string, string | number>, value: number): bool
 
 export function checkRequestId(v: Violations, requestId: string, required: boolean): void {
   if (required && !v.required('request_id', requestId)) return;
-  if (v.maxLength('request_id', requestId, LIMITS.id)) v.pattern('request_id', requestId, ID, 'letters, digits, and . _ : @ - (at most 128), no spaces');
+  if (v.maxLength('request_id', requestId, LIMITS.id)) v.pattern('request_id', requestId, ID, ID_RULE);
 }
 
 export function checkId(v: Violations, field: string, value: string, pattern: RegExp = ID): boolean {
   if (!v.required(field, value)) return false;
-  return v.pattern(field, value, pattern, pattern === SLUG ? 'lower-case letters, digits, - and _ (at most 64)' : 'letters, digits, and . _ : @ - (at most 128), no spaces');
+  return v.pattern(field, value, pattern, pattern === SLUG ? 'lower-case letters, digits, - and _ (at most 64)' : ID_RULE);
 }
 
 export function checkOptionalId(v: Violations, field: string, value: string, pattern: RegExp = ID): void {
-  if (value !== '') v.pattern(field, value, pattern, 'letters, digits, and . _ : @ - (at most 128), no spaces');
+  if (value !== '') v.pattern(field, value, pattern, ID_RULE);
 }
 
 export function checkPage(v: Violations, pageSize: number): void {
