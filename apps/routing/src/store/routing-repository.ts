@@ -18,8 +18,9 @@ export async function defineRoutingCollections(store: DocumentStore): Promise<vo
   await store.defineCollection(COLLECTIONS.queues, []);
   await store.defineCollection(COLLECTIONS.agents, [{ key: { teamId: 1, _id: 1 }, name: 'team' }]);
   await store.defineCollection(COLLECTIONS.policies, []);
+  // No index on requestId: a task's _id is derived from its tenant and request id (taskIdOf), so
+  // the _id already makes a request id name one task, and nothing looks tasks up by request id.
   await store.defineCollection(COLLECTIONS.tasks, [
-    { key: { requestId: 1 }, name: 'request', unique: true },
     { key: { status: 1, createTime: -1 }, name: 'status' },
     { key: { queueId: 1, createTime: -1 }, name: 'queue' },
     { key: { agentId: 1, createTime: -1 }, name: 'agent' },
