@@ -11,7 +11,6 @@
  * store runs from its TypeScript sources).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 
 const CONDITION = '--conditions=@continuum/source';
 if (require.main === module && (typeof globalThis.gc !== 'function' || !process.execArgv.includes(CONDITION))) {
@@ -21,11 +20,10 @@ if (require.main === module && (typeof globalThis.gc !== 'function' || !process.
 }
 
 // The re-exec above runs before these load (imports compile to requires in place).
-import { writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { createEmbeddedStore, type BaseDocument, type EmbeddedDocumentStore, type TenantCollection } from '@continuum/store';
+// Not '../harness': its index re-runs a benchmark with the source condition, which this file does itself (with --expose-gc).
+import { renderSection, writeResultsSection } from '../harness/report';
 
 interface Identifier {
   type: string;
@@ -232,19 +230,9 @@ function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-function machine(): string {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU';
-  const load = os.loadavg()[0] ?? 0;
-  return `${os.cpus().length} × ${model}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, load average ${fmt(load, 1)} at start (shared machine), ${os.type()} ${os.release()} ${process.arch}, Node ${process.version}`;
-}
-
-function render(results: SizeResult[], command: string, machineLine: string): string {
+/** The section's body below its Date / Machine / Command lines: what was measured, then the tables. */
+function render(results: SizeResult[]): string {
   const lines: string[] = [];
-  lines.push('## Store (embedded)', '');
-  lines.push(`- Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`);
-  lines.push(`- Machine: ${machineLine}`);
-  lines.push(`- Command: \`${command}\``, '');
   lines.push(
     'One process, no gRPC: the embedded store alone, through its tenant-scoped API (`forTenant(t).collection(...)`), one operation in flight (each awaited). ' +
       "Documents are shaped like identity's `ProfileDocument` (≈790 characters as JSON): 3 normalized identifier `keys`, 3 identifiers (type, value, level, 2 dates each), 6 traits, " +
@@ -270,29 +258,7 @@ function render(results: SizeResult[], command: string, machineLine: string): st
   lines.push('| documents | storage | heap/doc (bytes) | heap after GC (MiB) | process RSS (MiB) | docs examined per indexed find |');
   lines.push('| ---: | --- | ---: | ---: | ---: | ---: |');
   for (const r of results) lines.push(`| ${fmt(r.size)} | ${r.compact ? 'compact' : 'objects'} | ${fmt(r.heapPerDocBytes)} | ${fmt(r.heapTotalMiB)} | ${fmt(r.rssMiB)} | ${fmt(r.examinedPerFind, 2)} |`);
-  lines.push('');
   return lines.join('\n');
-}
-
-/** Replaces (or appends) this benchmark's section of RESULTS.md, leaving the others as they are. */
-function writeSection(section: string): void {
-  const file = path.join(__dirname, '..', 'RESULTS.md');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    text = '# Benchmark results\n';
-  }
-  const title = '## Store (embedded)';
-  const start = text.indexOf(`\n${title}\n`);
-  if (start < 0) {
-    writeFileSync(file, `${text.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + 1);
-  const before = text.slice(0, start + 1);
-  const after = next < 0 ? '' : text.slice(next + 1);
-  writeFileSync(file, `${before}${section}${after === '' ? '' : `\n${after}`}`);
 }
 
 async function main(): Promise<void> {
@@ -302,7 +268,6 @@ async function main(): Promise<void> {
   const modesArg = args.indexOf('--storage');
   const modes = modesArg >= 0 ? (args[modesArg + 1] ?? '').split(',').map((m) => m === 'compact') : [false, true];
   const write = !args.includes('--no-write');
-  const machineLine = machine();
   const results: SizeResult[] = [];
   for (const size of sizes) for (const compact of modes) {
     const r = await runSize(size, compact);
@@ -313,9 +278,8 @@ async function main(): Promise<void> {
     );
   }
   const command = `npx tsx bench/store/store-bench.ts${args.length > 0 ? ` ${args.filter((a) => a !== '--no-write').join(' ')}` : ''}`;
-  const section = render(results, command.trim(), machineLine);
-  process.stdout.write(`\n${section}\n`);
-  if (write) writeSection(section);
+  const section = { title: 'Store (embedded)', command: command.trim(), summary: render(results) };
+  process.stdout.write(`\n${write ? await writeResultsSection(section) : renderSection(section)}\n`);
 }
 
 main().catch((err: unknown) => {
