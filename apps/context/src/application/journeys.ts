@@ -1,26 +1,41 @@
 import { AbortedError, AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@continuum/kit';
-import { DuplicateKeyError } from '@continuum/store';
+import { DuplicateKeyError, type StoreSession } from '@continuum/store';
 import {
   evaluateAbandonment,
   validateDefinition,
+  type JourneyChange,
   type JourneyDefinition,
   type JourneyDefinitionDraft,
   type JourneyInstance,
   type JourneyStatus,
 } from '../domain';
+import { appendJourneyEvent } from '../events/context-events';
 import { JOURNEYS, type JourneyDoc } from '../store/collections';
-import { repositoriesFor } from '../store/repositories';
+import { repositoriesFor, type TenantRepositories } from '../store/repositories';
 import type { CoreDeps } from './deps';
 import { once } from './idempotency';
 import { newDocumentId } from './ids';
 import { resolveOwner } from './owners';
-import { persistJourney } from './record-touchpoint';
 
 function checked(draft: JourneyDefinitionDraft): JourneyDefinitionDraft & { abandonAfterMs: number; completionStepId: string } {
   const violations = validateDefinition(draft);
   if (violations.length > 0) throw new InvalidArgumentError(violations);
   const last = draft.steps[draft.steps.length - 1];
   return { ...draft, abandonAfterMs: draft.abandonAfterMs ?? 0, completionStepId: draft.completionStepId || (last?.stepId ?? '') };
+}
+
+/** Saves an instance and appends one event per change, in the caller's transaction. */
+export async function persistJourney(
+  deps: CoreDeps,
+  repos: TenantRepositories,
+  instance: JourneyInstance,
+  definition: JourneyDefinition,
+  isNew: boolean,
+  changes: readonly JourneyChange[],
+  session: StoreSession,
+): Promise<void> {
+  await repos.journeys.save(instance, definition, isNew, newDocumentId(), session);
+  for (const change of changes) await appendJourneyEvent(deps.outbox, session, repos.tenantId, change, instance);
 }
 
 const definitionNotFound = (): NotFoundError => new NotFoundError('JOURNEY_DEFINITION_NOT_FOUND', 'no such journey definition');

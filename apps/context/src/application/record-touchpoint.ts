@@ -14,18 +14,18 @@ import {
   type Case,
   type Channel,
   type Direction,
-  type JourneyChange,
   type JourneyDefinition,
   type JourneyInstance,
   type Outcome,
   type Sensitivity,
   type Touchpoint,
 } from '../domain';
-import { TouchpointRecorded, appendJourneyEvent, touchpointRecordedPayload } from '../events/context-events';
+import { TouchpointRecorded, touchpointRecordedPayload } from '../events/context-events';
 import { factFromDoc, type FactDoc } from '../store/facts';
 import { repositoriesFor, type TenantRepositories } from '../store/repositories';
 import type { CoreDeps } from './deps';
 import { newDocumentId, newResourceId } from './ids';
+import { persistJourney } from './journeys';
 import { resolveOwner, resolveOwners, type Owner } from './owners';
 
 /** A validated touchpoint as a channel sent it. */
@@ -81,20 +81,6 @@ async function applyJourney(
     : startJourney(definition, { journeyId: newResourceId('jrn'), profileId: owner.profileId, originProfileId: input.profileId }, step, now);
   await persistJourney(deps, repos, result.instance, definition, chosen === undefined, result.changes, session);
   return { journeyId: result.instance.journeyId, changed: result.changes.length > 0 };
-}
-
-/** Saves an instance and appends one event per change, in the caller's transaction. */
-export async function persistJourney(
-  deps: CoreDeps,
-  repos: TenantRepositories,
-  instance: JourneyInstance,
-  definition: JourneyDefinition,
-  isNew: boolean,
-  changes: readonly JourneyChange[],
-  session: StoreSession,
-): Promise<void> {
-  await repos.journeys.save(instance, definition, isNew, newDocumentId(), session);
-  for (const change of changes) await appendJourneyEvent(deps.outbox, session, repos.tenantId, change, instance);
 }
 
 /** A touchpoint the checks let through, with what it refers to. */
