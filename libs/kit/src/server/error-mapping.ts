@@ -21,7 +21,8 @@ export interface MappedStatus extends StatusObject {
 /**
  * Turns whatever a handler threw into the status the client sees (AIP-193). A domain error keeps
  * its code and message and gets ErrorInfo/BadRequest details. If the call's signal was aborted
- * (deadline, shutdown, cancel) the abort reason wins, whatever the handler threw in response.
+ * (deadline, shutdown, cancel), the abort reason wins over anything else the handler threw in
+ * response (an AbortError, a driver error).
  * A dependency that stayed unreachable (a client call failing UNAVAILABLE or DEADLINE_EXCEEDED
  * after its retries) makes this call UNAVAILABLE, which the caller may retry. Anything else is
  * INTERNAL "internal error": its message may hold internals or personal data.
