@@ -29,6 +29,22 @@ const testDepConstraints = depConstraints.map((c) =>
   c.sourceTag === 'type:lib' ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] } : c,
 );
 
+/** The module-boundary rule with `constraints`; the rest of its options are the same everywhere. */
+function moduleBoundaries(constraints) {
+  return [
+    'error',
+    {
+      enforceBuildableLibDependency: false,
+      allow: [],
+      depConstraints: constraints,
+      // Service mains import the store and the bus dynamically, after telemetry started (so the
+      // instrumentation patches the driver before it loads); elsewhere those libraries are
+      // imported statically on purpose. Lazy loading matters to bundles, not to Node services.
+      checkDynamicDependenciesExceptions: ['@continuum/*'],
+    },
+  ];
+}
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -47,24 +63,13 @@ export default [
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints,
-          // Service mains import the store and the bus dynamically, after telemetry started (so the
-          // instrumentation patches the driver before it loads); elsewhere those libraries are
-          // imported statically on purpose. Lazy loading matters to bundles, not to Node services.
-          checkDynamicDependenciesExceptions: ['@continuum/*'],
-        },
-      ],
+      '@nx/enforce-module-boundaries': moduleBoundaries(depConstraints),
     },
   },
   {
     files: ['libs/*/src/**/*.spec.ts', 'libs/*/src/**/*.test-util.ts', 'libs/*/test/**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: testDepConstraints, checkDynamicDependenciesExceptions: ['@continuum/*'] }],
+      '@nx/enforce-module-boundaries': moduleBoundaries(testDepConstraints),
     },
   },
   {
