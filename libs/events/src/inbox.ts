@@ -122,8 +122,8 @@ export async function createInboxConsumer(options: InboxConsumerOptions): Promis
 
   const inboxOf = (tenantId: string): TenantCollection<InboxDocument> => store.forTenant(tenantId).collection<InboxDocument>(INBOX_COLLECTION);
   const recordId = (event: DeliveredEvent): string => `${spec.durable}:${event.envelope.eventId}`;
-  const record = (event: DeliveredEvent, appliedAt: Date): InboxDocument => ({
-    _id: recordId(event),
+  const record = (event: DeliveredEvent, id: string, appliedAt: Date): InboxDocument => ({
+    _id: id,
     tenantId: event.envelope.tenantId,
     consumer: spec.durable,
     eventId: event.envelope.eventId,
@@ -146,7 +146,7 @@ export async function createInboxConsumer(options: InboxConsumerOptions): Promis
           }
           // Recorded first: two deliveries racing in two processes collide here (a duplicate key
           // or a write conflict) before either runs the handler's writes to completion.
-          await inbox.insertOne(record(event, new Date()), { session });
+          await inbox.insertOne(record(event, id, new Date()), { session });
           await handler(event, session);
         }),
       );
@@ -163,10 +163,11 @@ export async function createInboxConsumer(options: InboxConsumerOptions): Promis
    */
   const applyTogether = async (batch: readonly BatchedEvent[], session: StoreSession): Promise<boolean[]> => {
     const duplicate = batch.map(() => false);
+    const ids = batch.map((item) => recordId(item.event));
     const byTenant = new Map<string, number[]>();
     const firstOfId = new Set<string>();
     batch.forEach((item, index) => {
-      const id = recordId(item.event);
+      const id = ids[index] as string;
       // The same event twice in one batch (a redelivery of an event still in flight): once is enough.
       if (firstOfId.has(id)) {
         duplicate[index] = true;
@@ -181,13 +182,13 @@ export async function createInboxConsumer(options: InboxConsumerOptions): Promis
     const appliedAt = new Date();
     for (const [tenantId, indexes] of byTenant) {
       const inbox = inboxOf(tenantId);
-      const ids = indexes.map((index) => recordId((batch[index] as BatchedEvent).event));
-      const known = new Set((await inbox.find({ _id: { $in: ids } }, { session, projection: { _id: 1 } })).map((doc) => doc._id));
+      const tenantIds = indexes.map((index) => ids[index] as string);
+      const known = new Set((await inbox.find({ _id: { $in: tenantIds } }, { session, projection: { _id: 1 } })).map((doc) => doc._id));
       const fresh: InboxDocument[] = [];
       for (const index of indexes) {
-        const event = (batch[index] as BatchedEvent).event;
-        if (known.has(recordId(event))) duplicate[index] = true;
-        else fresh.push(record(event, appliedAt));
+        const id = ids[index] as string;
+        if (known.has(id)) duplicate[index] = true;
+        else fresh.push(record((batch[index] as BatchedEvent).event, id, appliedAt));
       }
       // Recorded first, as for a single event: a racing process collides before any handler runs.
       if (fresh.length > 0) await inbox.insertMany(fresh, { session });
