@@ -171,24 +171,17 @@ class BatchSpans {
   }
 
   context(index: number): Context {
-    let started = this.started[index];
-    if (started === undefined) {
-      started = this.start(index);
-      this.started[index] = started;
-    }
-    return started.context;
+    return this.startedAt(index).context;
   }
 
   /** Ends the span of an event whose handling succeeded. */
   end(index: number): void {
-    this.context(index);
-    (this.started[index] as { span: Span }).span.end();
+    this.startedAt(index).span.end();
   }
 
   /** Ends the span of an event whose handling failed, recording why. */
   fail(index: number, err: unknown): void {
-    this.context(index);
-    const span = (this.started[index] as { span: Span }).span;
+    const { span } = this.startedAt(index);
     recordFailure(span, err);
     span.end();
   }
@@ -199,6 +192,16 @@ class BatchSpans {
     if (started === undefined) return;
     started.span.setAttribute('continuum.event.skipped', true);
     started.span.end();
+  }
+
+  /** The span of event `index`, started now if it was not yet. */
+  private startedAt(index: number): { span: Span; context: Context } {
+    let started = this.started[index];
+    if (started === undefined) {
+      started = this.start(index);
+      this.started[index] = started;
+    }
+    return started;
   }
 }
 
