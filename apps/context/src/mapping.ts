@@ -111,7 +111,7 @@ export function durationToMs(d: { seconds: number; nanos: number } | undefined):
 }
 
 /** A google.protobuf.Duration of `ms` milliseconds. */
-export function msToDuration(ms: number): { seconds: number; nanos: number } {
+function msToDuration(ms: number): { seconds: number; nanos: number } {
   const seconds = Math.trunc(ms / 1000);
   return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
 }

@@ -48,7 +48,7 @@ const MAX_BATCH_GET = 100;
 const MAX_REJECTED_REPORTED = 100;
 
 /** Turns domain and store errors into the kit's typed errors (the interceptor maps those to gRPC). */
-export function translateError(err: unknown): unknown {
+function translateError(err: unknown): unknown {
   if (err instanceof DomainError) return err;
   if (err instanceof DomainValidationError) return new InvalidArgumentError(err.violations);
   if (err instanceof ContextDomainError) return new FailedPreconditionError(err.reason, err.message);

@@ -6,13 +6,13 @@ import type { JourneyDefinitionDraft, Purpose } from './domain';
 import type { TouchpointInput } from './application/record-touchpoint';
 import { assurances, channels, directions, durationToMs, outcomes, purposes, sensitivities } from './mapping';
 
-export const ID = /^[A-Za-z0-9._:-]+$/;
+const ID = /^[A-Za-z0-9._:-]+$/;
 export const LOWER_SNAKE = /^[a-z][a-z0-9_]*$/;
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /** How far in the future a touchpoint may claim to have happened (clock skew between channels). */
-export const MAX_FUTURE_MS = 5 * 60_000;
-export const MAX_FACTS = 50;
-export const MAX_ATTRIBUTES = 20;
+const MAX_FUTURE_MS = 5 * 60_000;
+const MAX_FACTS = 50;
+const MAX_ATTRIBUTES = 20;
 
 /** An identifier field: required or optional, at most `max` characters of [A-Za-z0-9._:-]. */
 export function checkId(v: Violations, field: string, value: string, required: boolean, max = 128): void {

@@ -16,13 +16,13 @@ import {
 } from './context-events';
 
 /** A change to tell the watchers of some profiles about. */
-export interface FanOutNotice {
+interface FanOutNotice {
   readonly profileIds: readonly string[];
   readonly notice: ContextChangeNotice;
 }
 
 /** What an event of this service's own domain means to WatchContext streams. */
-export function noticesOf(envelope: EventEnvelope): FanOutNotice[] {
+function noticesOf(envelope: EventEnvelope): FanOutNotice[] {
   const ids = (...values: (string | undefined)[]): string[] => [...new Set(values.filter((v): v is string => !!v))];
   if (isEventOf(TouchpointRecorded, envelope)) {
     const t = decodePayload(TouchpointRecorded, envelope).touchpoint;

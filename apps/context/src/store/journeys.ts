@@ -95,7 +95,7 @@ export class JourneyRepository {
   }
 }
 
-export function fromDoc(doc: JourneyDoc): JourneyInstance {
+function fromDoc(doc: JourneyDoc): JourneyInstance {
   const { abandonAt: _abandonAt, ...rest } = strip(doc);
   return rest;
 }
