@@ -52,7 +52,7 @@ export class AgentDesk {
   }
 
   offerOf(taskId: string): routingV1.Offer | undefined {
-    return [...this.offers].reverse().find((o) => o.task?.taskId === taskId);
+    return this.offers.findLast((o) => o.task?.taskId === taskId);
   }
 
   /**
