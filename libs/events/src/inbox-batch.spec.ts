@@ -2,12 +2,12 @@ import { connect } from '@nats-io/transport-node';
 import { SpanKind, trace } from '@opentelemetry/api';
 import { createEmbeddedStore, type BaseDocument, type DocumentStore, type StoreSession } from '@continuum/store';
 import { sleep, startNatsServer, waitFor, type NatsServerFixture } from '@continuum/testing';
-import { createEnvelope, decodePayload } from './envelope';
+import { decodePayload } from './envelope';
 import { PoisonEventError } from './errors';
 import { createInboxConsumer, type InboxSubscription } from './inbox';
 import { createInProcessBus } from './in-process-bus';
 import { createJetStreamBus } from './jetstream-bus';
-import { captureSpans, freshDomain, testEventType, type TestPayload } from './test-support.test-util';
+import { captureSpans, freshDomain, TEST_TENANT, testEnvelope, testEventType, type TestPayload } from './test-support.test-util';
 import type { DeliveredEvent, EventBus, EventEnvelope, EventType } from './types';
 
 /**
@@ -21,10 +21,10 @@ interface Counter extends BaseDocument {
   seen: string[];
 }
 
-const TENANT = 'acme';
+const TENANT = TEST_TENANT;
 
 function envelopeOf(type: EventType<TestPayload>, message: string, subjectProfileId?: string): EventEnvelope {
-  return createEnvelope(type, { tenantId: TENANT, ...(subjectProfileId ? { subjectProfileId } : {}), payload: { message } }, { producer: 'batch-test' });
+  return testEnvelope(type, message, { subjectProfileId, producer: 'batch-test' });
 }
 
 describe('inbox group commit (embedded store, in-process bus)', () => {

@@ -2,8 +2,8 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { testingV1 } from '@continuum/contracts';
-import { defineEvent } from './envelope';
-import type { EventType, PayloadCodec } from './types';
+import { createEnvelope, defineEvent } from './envelope';
+import type { EventEnvelope, EventType, PayloadCodec } from './types';
 
 /** A payload type for tests: one string. */
 export type TestPayload = testingV1.EchoStreamRequest;
@@ -12,6 +12,19 @@ export const TestPayload: PayloadCodec<TestPayload> = testingV1.EchoStreamReques
 /** An event type of a test domain, carrying a string. */
 export function testEventType(domain: string, type = 'thing_happened'): EventType<TestPayload> {
   return defineEvent<TestPayload>({ domain, type, payloadType: 'continuum.testing.v1.EchoStreamRequest', codec: TestPayload });
+}
+
+/** The tenant of the bus tests. */
+export const TEST_TENANT = 'acme';
+
+/** The envelope of a test event carrying `message`, for `subjectProfileId` when given. */
+export function testEnvelope(
+  type: EventType<TestPayload>,
+  message: string,
+  options: { subjectProfileId?: string | undefined; tenantId?: string | undefined; producer?: string } = {},
+): EventEnvelope {
+  const { subjectProfileId, tenantId = TEST_TENANT, producer = 'test' } = options;
+  return createEnvelope(type, { tenantId, ...(subjectProfileId ? { subjectProfileId } : {}), payload: { message } }, { producer });
 }
 
 let exporter: InMemorySpanExporter | undefined;
