@@ -116,11 +116,6 @@ export function validateEnvelope(envelope: Pick<EventEnvelope, 'eventId' | 'tena
   if (violations.length > 0) throw new InvalidArgumentError(violations);
 }
 
-/** The subject an envelope is published on. */
-export function subjectOf(envelope: EventEnvelope): string {
-  return eventSubject({ tenantId: envelope.tenantId, domain: envelope.domain, type: envelope.type });
-}
-
 /**
  * The key that orders one customer's events (tenant and subject profile): the relay publishes and
  * consumers apply events with the same key one at a time, in order. Undefined without a subject profile.

@@ -46,15 +46,3 @@ export function uuidv7(now: number = Date.now()): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
-
-const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** Whether `id` is a lower-case UUIDv7. */
-export function isUuidV7(id: string): boolean {
-  return UUID_V7.test(id);
-}
-
-/** The creation time encoded in a UUIDv7. */
-export function uuidv7Time(id: string): Date {
-  return new Date(parseInt(id.slice(0, 8) + id.slice(9, 13), 16));
-}

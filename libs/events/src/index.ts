@@ -31,24 +31,12 @@ export {
   isEventOf,
   decodePayload,
   createEnvelope,
-  validateEnvelope,
-  subjectOf,
   encodeEnvelope,
   decodeEnvelope,
-  TYPE_URL_PREFIX,
 } from './envelope';
 export type { EnvelopeOptions } from './envelope';
-export { uuidv7, isUuidV7, uuidv7Time } from './ids';
-export {
-  eventSubject,
-  parseEventSubject,
-  streamName,
-  streamSubjects,
-  consumerFilter,
-  deadLetterSubject,
-  SUBJECT_ROOT,
-  DLQ_STREAM,
-} from './subjects';
+export { uuidv7 } from './ids';
+export { eventSubject, parseEventSubject, streamName, deadLetterSubject, DLQ_STREAM } from './subjects';
 export type { SubjectParts } from './subjects';
 export { EventTypeMismatchError, PoisonEventError, StreamNotFoundError, BusClosedError, DurableInUseError, EventSkippedError } from './errors';
 export { traceHeadersOf, contextFromTraceHeaders } from './trace';
