@@ -64,9 +64,13 @@ export interface InboxConsumerOptions {
   afterCommit?: (event: DeliveredEvent) => Promise<void> | void;
 }
 
-/** Declares the inbox collection: its records are found by `_id`, and cleaned up by time. */
+/**
+ * Declares the inbox collection: its records are found by `_id`, and cleaned up by consumer and
+ * time across tenants (one query per consumer), so that index does not lead with tenantId
+ * (crossTenant): a tenant-first index could not serve the clean-up, which would scan every record.
+ */
 export async function defineInboxCollection(store: DocumentStore): Promise<void> {
-  await store.defineCollection(INBOX_COLLECTION, [{ key: { appliedAt: 1 }, name: 'applied_at' }]);
+  await store.defineCollection(INBOX_COLLECTION, [{ key: { consumer: 1, appliedAt: 1 }, name: 'consumer_applied_at', crossTenant: true }]);
 }
 
 /** What an inbox consumer did with each delivery, for tests and metrics. */
