@@ -78,13 +78,19 @@ export class OutboxSignal {
    */
   wait(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      timer.unref();
-      function done(): void {
+      const wake = (): void => {
         clearTimeout(timer);
         resolve();
-      }
-      this.waiters.push(done);
+      };
+      // A wait that times out leaves the waiters: an idle relay waits again and again, and its
+      // expired waits must not pile up until the next append.
+      const timer = setTimeout(() => {
+        const index = this.waiters.indexOf(wake);
+        if (index >= 0) this.waiters.splice(index, 1);
+        resolve();
+      }, timeoutMs);
+      timer.unref();
+      this.waiters.push(wake);
     });
   }
 }
