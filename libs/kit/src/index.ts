@@ -66,3 +66,4 @@ export { serveModule, type ServeModuleOptions, type ServedModule } from './lifec
 
 // the Echo test service (kit tests, benchmark baseline)
 export { createEchoRegistration, ECHO_DOMAIN, ECHO_SCOPE } from './echo/echo-service';
+export { IDEMPOTENCY_WINDOW_SEC } from './idempotency';

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_WINDOW_SEC } from '@continuum/kit';
 import type { BaseDocument, DocumentStore, IndexSpec } from '@continuum/store';
 import type { Assurance, CapturedFact, Case, JourneyDefinition, JourneyInstance, Touchpoint } from '../domain';
 
@@ -11,8 +12,6 @@ export const JOURNEYS = 'context_journeys';
 export const CASES = 'context_cases';
 export const PROFILES = 'context_profiles';
 export const REQUESTS = 'context_requests';
-/** How long the answer of a mutating call is kept for retries with the same request_id (24 h). */
-export const REQUEST_RECORD_TTL_SEC = 24 * 3600;
 
 export type TouchpointDoc = BaseDocument & Touchpoint;
 
@@ -132,7 +131,7 @@ const INDEXES: ReadonlyArray<[string, IndexSpec[]]> = [
 export async function defineContextCollections(store: DocumentStore): Promise<void> {
   for (const [name, indexes] of INDEXES) {
     // A retry is answered from the stored first answer for a day; then the record is gone.
-    await store.defineCollection(name, indexes, name === REQUESTS ? { expireAfter: { field: 'createdAt', seconds: REQUEST_RECORD_TTL_SEC } } : undefined);
+    await store.defineCollection(name, indexes, name === REQUESTS ? { expireAfter: { field: 'createdAt', seconds: IDEMPOTENCY_WINDOW_SEC } } : undefined);
   }
 }
 

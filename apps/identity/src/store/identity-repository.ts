@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_WINDOW_SEC } from '@continuum/kit';
 import type { DocumentStore, Filter, Page, StoreSession, TenantCollection, TenantScope } from '@continuum/store';
 import {
   conditionFilter,
@@ -23,8 +24,6 @@ import {
   type SegmentDocument,
 } from './documents';
 
-/** How long the answer of a mutating call is kept for retries with the same request_id (24 h). */
-export const REQUEST_RECORD_TTL_SEC = 24 * 3600;
 
 /** Thrown when a profile changed between the read a decision was based on and the write: the caller retries the whole operation. */
 export class StaleProfileError extends Error {
@@ -56,7 +55,7 @@ export async function defineIdentityCollections(store: DocumentStore): Promise<v
       { key: { profileIds: 1 }, name: 'profile_ids' },
     ],
     // A retry is answered from the stored first answer for a day; then the record is gone.
-    { expireAfter: { field: 'createdAt', seconds: REQUEST_RECORD_TTL_SEC } },
+    { expireAfter: { field: 'createdAt', seconds: IDEMPOTENCY_WINDOW_SEC } },
   );
 }
 

@@ -9,6 +9,7 @@
  * (one read, one mark-sent write per round). A write that comes after a quiet spell (nothing asked
  * for GROUP_WINDOW_MS) commits at once: nothing would join it, and waiting would only add latency.
  */
+import { IDEMPOTENCY_WINDOW_SEC } from '@continuum/kit';
 import type { Outbox } from '@continuum/events';
 import type { DocumentStore, Filter, Page, StoreSession, TenantScope } from '@continuum/store';
 import type { PendingEvent } from '../events/routing-events';
@@ -28,11 +29,9 @@ export async function defineRoutingCollections(store: DocumentStore): Promise<vo
   ]);
   // A retry is answered from the stored first answer for a day; then the record is gone (a task
   // stays bound to its request id for as long as the task is kept).
-  await store.defineCollection(COLLECTIONS.requests, [], { expireAfter: { field: 'createTime', seconds: REQUEST_RECORD_TTL_SEC } });
+  await store.defineCollection(COLLECTIONS.requests, [], { expireAfter: { field: 'createTime', seconds: IDEMPOTENCY_WINDOW_SEC } });
 }
 
-/** How long the answer of a mutating call is kept for retries with the same request_id (24 h). */
-export const REQUEST_RECORD_TTL_SEC = 24 * 3600;
 
 /** Writes asked for closer together than this wait one turn of the event loop to commit as a group. */
 const GROUP_WINDOW_MS = 2;
