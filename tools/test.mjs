@@ -74,7 +74,16 @@ try {
   passed += results.numPassedTests;
   failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
   if (results.numFailedTests + results.numRuntimeErrorTestSuites > 0) failures.push('jest');
-  if (results.numPendingTests > 0) console.log(`jest: ${results.numPendingTests} skipped (each prints its reason above)`);
+  if (results.numPendingTests + results.numTodoTests > 0) {
+    // Jest does not show what a fully skipped file logs; a skip's reason is in its describe title.
+    console.log(`jest: ${results.numPendingTests + results.numTodoTests} skipped or todo, with their reasons:`);
+    for (const file of results.testResults) {
+      for (const test of file.assertionResults) {
+        if (test.status !== 'pending' && test.status !== 'todo') continue;
+        console.log(`  - ${[...test.ancestorTitles, test.title].join(' › ')} (${file.name.replace(`${process.cwd()}/`, '')})`);
+      }
+    }
+  }
 } catch {
   failed += 1;
   failures.push(`jest produced no results (exit ${jest.status})`);
