@@ -5,7 +5,7 @@
  * orphan keeps a port and a core busy on a shared machine.
  */
 import { Session } from 'node:inspector/promises';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BenchServer, ChildMessage, ParentMessage, ProcessSample, StartBenchServer } from './server-protocol';
 
@@ -25,6 +25,7 @@ async function startProfiling(modulePath: string): Promise<(() => Promise<void>)
   return async () => {
     const { profile } = await session.post('Profiler.stop');
     const file = path.join(dir, `${path.basename(modulePath, '.ts')}-${process.pid}.cpuprofile`);
+    mkdirSync(dir, { recursive: true });
     writeFileSync(file, JSON.stringify(profile));
     console.error(`bench: CPU profile written to ${file}`);
     session.disconnect();
