@@ -2,7 +2,7 @@
 // generated client, asserting status codes, ErrorInfo reasons and what was (not) written.
 import { status } from '@grpc/grpc-js';
 import { commonV1, contextV1 } from '@continuum/contracts';
-import type { BaseDocument } from '@continuum/store';
+import { OUTBOX_COLLECTION, outboxEventsOf, type OutboxDocument } from '@continuum/events';
 import { waitFor } from '@continuum/testing';
 import { CONTEXT_ERROR_DOMAIN, MINUTE, T0, failure, returnItemDefinition, startContext, touchpoint, type ContextFixture } from './fixture';
 
@@ -25,8 +25,8 @@ afterAll(async () => {
 
 /** Events waiting in (or sent from) the outbox, by type, for a tenant. */
 async function outboxTypes(tenantId: string): Promise<string[]> {
-  const docs = await f.store.forTenant(tenantId).collection<BaseDocument & { type: string }>('outbox').find({}, { sort: { _id: 1 } });
-  return docs.map((d) => d.type);
+  const docs = await f.store.forTenant(tenantId).collection<OutboxDocument>(OUTBOX_COLLECTION).find({}, { sort: { _id: 1 } });
+  return outboxEventsOf(docs).map((e) => e.type);
 }
 
 /** How many documents every collection of the service holds (to prove nothing was written). */
@@ -90,8 +90,8 @@ describe('RecordTouchpoint', () => {
     );
     await f.client.recordTouchpoint({ touchpoint: touchpoint({ touchpointId: 'ev-1' }), requestId: '' }, tenant);
     expect(await outboxTypes('outbox-check')).toEqual(['touchpoint_recorded']);
-    const [doc] = await f.store.forTenant('outbox-check').collection<BaseDocument & { envelope: string }>('outbox').find({});
-    const envelope = Buffer.from(doc?.envelope ?? '', 'base64');
+    const [event] = outboxEventsOf(await f.store.forTenant('outbox-check').collection<OutboxDocument>(OUTBOX_COLLECTION).find({}));
+    const envelope = Buffer.from(event?.envelope ?? '', 'base64');
     expect(envelope.includes(Buffer.from('4242'))).toBe(false);
     expect(envelope.includes(Buffer.from('card_last4'))).toBe(true);
   });

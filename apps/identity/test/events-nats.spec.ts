@@ -6,6 +6,7 @@ import {
   createJetStreamBus,
   decodeEnvelope,
   decodePayload,
+  outboxEventsOf,
   type EventBus,
   type InboxSubscription,
   type OutboxDocument,
@@ -105,7 +106,8 @@ describe('identity events on a real nats-server', () => {
       }
     });
 
-    const produced = await outbox();
+    const entries = await outbox();
+    const produced = outboxEventsOf(entries);
     const expectedTypes = ['profile_created', 'profile_created', 'profiles_merged', 'traits_changed', 'segment_membership_changed', 'profile_erased'];
     expect(produced.map((d) => d.type)).toEqual(expectedTypes);
     // Every outbox entry carries the trace of the gRPC call that changed the state.
@@ -119,7 +121,7 @@ describe('identity events on a real nats-server', () => {
     expect(done.map((r) => r.type)).toEqual(expectedTypes);
     expect(new Set(done.map((r) => r.eventId)).size).toBe(expectedTypes.length);
     expect(done.every((r) => r.deliveryCount === 2)).toBe(true);
-    expect(done.map((r) => r.eventId)).toEqual(produced.map((d) => d._id));
+    expect(done.map((r) => r.eventId)).toEqual(produced.map((d) => d.eventId));
     // The consumer's span continues the caller's trace: one trace across the gRPC hop and the bus.
     expect(done.every((r) => r.traceId === traceId)).toBe(true);
     expect(done.every((r) => r.subject === `continuum.acme.identity.${r.type}`)).toBe(true);

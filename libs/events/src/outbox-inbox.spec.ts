@@ -2,10 +2,10 @@ import { SpanKind, context, trace } from '@opentelemetry/api';
 import { InvalidArgumentError } from '@continuum/kit';
 import { createEmbeddedStore, type BaseDocument, type DocumentStore, type StoreSession } from '@continuum/store';
 import { sleep, waitFor } from '@continuum/testing';
-import { decodePayload } from './envelope';
+import { createEnvelope, decodePayload, encodeEnvelope } from './envelope';
 import { createInboxConsumer } from './inbox';
 import { createInProcessBus } from './in-process-bus';
-import { createOutbox, outgoing, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
+import { createOutbox, defineOutboxCollection, outboxEventsOf, outgoing, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { captureSpans, freshDomain, testEventType } from './test-support.test-util';
 import type { EventBus, EventEnvelope } from './types';
@@ -302,6 +302,117 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await waitFor(() => [...order.values()].reduce((n, l) => n + l.length, 0) === 150, { timeoutMs: 20000 });
     for (let c = 0; c < 5; c++) expect(order.get(`c${c}`)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(relay.stats.failures).toBeGreaterThan(0);
+    await sub.drain();
+  });
+
+  it('keeps the events of one append in one entry, in order, and marks it sent once every event was acknowledged', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const order = new Map<string, number[]>();
+    const sub = await bus.subscribe({ durable: 'order', domain }, async (event) => {
+      const [customer = '', index = ''] = decodePayload(type, event.envelope).message.split('#');
+      order.set(customer, [...(order.get(customer) ?? []), Number(index)]);
+    });
+    const envelopes = await store.withTransaction((session) =>
+      outbox.appendAll(
+        session,
+        Array.from({ length: 300 }, (_, i) => outgoing(type, { tenantId: 'acme', subjectProfileId: `c${i % 3}`, payload: { message: `c${i % 3}#${Math.floor(i / 3)}` } })),
+      ),
+    );
+    const [entry, ...others] = await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).find({});
+    expect(others).toHaveLength(0);
+    expect(entry?._id).toBe(envelopes[0]?.eventId);
+    expect(entry?.events?.map((e) => e.eventId)).toEqual(envelopes.map((e) => e.eventId));
+    expect(outboxEventsOf(entry ? [entry] : []).map((e) => e.subjectProfileId)).toEqual(envelopes.map((e) => e.subjectProfileId));
+    const relay = startRelay({ maxInFlight: 4 });
+    await waitFor(() => relay.stats.marked === 300);
+    for (let c = 0; c < 3; c++) expect(order.get(`c${c}`)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(relay.stats.published).toBe(300);
+    expect((await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).findOne({}))?.state).toBe('sent');
+    await sub.drain();
+  });
+
+  it('splits a very large append into entries of at most 512 events, published in order', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const received: number[] = [];
+    const sub = await bus.subscribe({ durable: 'all', domain }, async (event) => {
+      received.push(Number(decodePayload(type, event.envelope).message));
+    });
+    await store.withTransaction((session) =>
+      outbox.appendAll(session, Array.from({ length: 1200 }, (_, i) => outgoing(type, { tenantId: 'acme', subjectProfileId: 'one', payload: { message: String(i) } }))),
+    );
+    const entries = await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).find({}, { sort: { _id: 1 } });
+    expect(entries.map((e) => e.events?.length)).toEqual([512, 512, 176]);
+    startRelay();
+    await waitFor(() => received.length === 1200, { timeoutMs: 15000 });
+    expect(received).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+    await sub.drain();
+  });
+
+  it('publishes an entry again in full when its relay died half way through it; the inbox applies each event once', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    let publishedByDoomed = 0;
+    // Hangs for good after its 7th acknowledged publish, like a process killed there: never stopped.
+    const doomed = new OutboxRelay({
+      store,
+      bus,
+      relayId: 'doomed',
+      leaseMs: 300,
+      maxInFlight: 2,
+      afterPublish: () => (++publishedByDoomed >= 7 ? new Promise<void>(() => undefined) : undefined),
+    });
+    await doomed.start();
+    await store.withTransaction((session) =>
+      outbox.appendAll(session, Array.from({ length: 20 }, (_, i) => outgoing(type, { tenantId: 'acme', subjectProfileId: `p-${i % 4}`, payload: { message: `p-${i % 4}#${Math.floor(i / 4)}` } }))),
+    );
+    await waitFor(() => publishedByDoomed >= 7, { description: 'the doomed relay published part of the entry' });
+    expect(await store.unscoped(OUTBOX_COLLECTION).countDocuments({ state: 'pending' })).toBe(1);
+
+    const inbox = await createInboxConsumer({
+      store,
+      bus,
+      spec: { durable: 'counter', domain },
+      handler: async (event, session) => applyToCounter(event.envelope, session, decodePayload(type, event.envelope).message),
+    });
+    const successor = startRelay({ relayId: 'successor', leaseMs: 300, pollIntervalMs: 50 });
+    await waitFor(() => successor.stats.marked === 20, { timeoutMs: 10000, description: 'the successor marked the entry sent' });
+    await waitFor(async () => {
+      const counts = await Promise.all([0, 1, 2, 3].map((c) => countOf('acme', `p-${c}`)));
+      return counts.every((c) => c?.count === 5);
+    });
+    await sleep(100);
+    for (let c = 0; c < 4; c++) expect((await countOf('acme', `p-${c}`))?.seen).toEqual([0, 1, 2, 3, 4].map((k) => `p-${c}#${k}`));
+    expect(successor.stats.published).toBe(20);
+    expect(inbox.stats.applied).toBe(20);
+    expect(await store.unscoped(OUTBOX_COLLECTION).countDocuments({ state: 'pending' })).toBe(0);
+    await inbox.drain();
+  });
+
+  it('still publishes an entry of the older one-event form', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const received: string[] = [];
+    const sub = await bus.subscribe({ durable: 'all', domain }, async (event) => {
+      received.push(`${event.envelope.subjectProfileId}:${decodePayload(type, event.envelope).message}`);
+    });
+    const envelope = createEnvelope(type, { tenantId: 'acme', subjectProfileId: 'p-9', payload: { message: 'old' } }, { producer: 'tester' });
+    await defineOutboxCollection(store);
+    await store
+      .forTenant('acme')
+      .collection<OutboxDocument>(OUTBOX_COLLECTION)
+      .insertOne({ _id: envelope.eventId, state: 'pending', domain, type: type.type, envelope: Buffer.from(encodeEnvelope(envelope)).toString('base64'), createdAt: new Date() });
+    const relay = startRelay();
+    await waitFor(() => relay.stats.marked === 1);
+    expect(received).toEqual(['p-9:old']);
     await sub.drain();
   });
 

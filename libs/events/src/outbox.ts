@@ -12,27 +12,67 @@ import type { EventEnvelope, EventType, NewEvent, Outbox, OutgoingEvent } from '
  */
 export const OUTBOX_COLLECTION = 'outbox';
 
-/** One outgoing event as stored in the outbox collection. */
-export interface OutboxDocument extends BaseDocument {
-  /** The event id (UUIDv7: time ordered, so `_id` order is production order). */
-  _id: string;
-  state: 'pending' | 'sent';
+/** One event of an outbox entry, with what the relay needs to publish it without decoding it. */
+export interface OutboxEvent {
+  /** The event id (UUIDv7: time ordered). */
+  eventId: string;
   domain: string;
   type: string;
-  /**
-   * The customer the event is about ('' when none), copied from the envelope so the relay can keep
-   * each customer's events in order without decoding the envelope. Absent in entries written
-   * before it existed (the relay then decodes).
-   */
-  subjectProfileId?: string;
+  /** The customer the event is about ('' when none): the relay keeps each customer's events in order. */
+  subjectProfileId: string;
   /** The encoded EventEnvelope, base64: stored as text so both store backends keep it byte for byte. */
   envelope: string;
   /** W3C trace context of the producing span, if there was one. */
   traceparent?: string;
   tracestate?: string;
+}
+
+/**
+ * One outbox entry: the events of one tenant that one append stored together, in production
+ * order. A batch of state changes (streamed ingestion, group commit) appends hundreds of events at
+ * once; keeping them in one document makes the outbox's own work (the write, the relay's read,
+ * marking sent, the clean-up) once per batch instead of once per event.
+ */
+export interface OutboxDocument extends BaseDocument {
+  /** The id of the entry's first event: `_id` order is production order. */
+  _id: string;
+  state: 'pending' | 'sent';
+  /** The events, in the order they were appended (at least one). */
+  events?: OutboxEvent[];
   createdAt: Date;
-  /** When the broker acknowledged it (state `sent`). */
+  /** When the broker had acknowledged every event of the entry (state `sent`). */
   sentAt?: Date;
+  /**
+   * Entries written before entries held several events carry their one event at the top level
+   * (`_id` is its id); the relay still publishes them. `subjectProfileId` may be absent from the
+   * oldest ones (the relay then decodes the envelope).
+   */
+  domain?: string;
+  type?: string;
+  subjectProfileId?: string;
+  envelope?: string;
+  traceparent?: string;
+  tracestate?: string;
+}
+
+/** At most this many events per outbox entry, and at most about this much envelope text. */
+const MAX_EVENTS_PER_ENTRY = 512;
+const MAX_ENTRY_ENVELOPE_CHARS = 4 * 1024 * 1024;
+
+/**
+ * The events of outbox entries, in order (an entry of the older one-event form gives its event;
+ * its subject is '' when it was not stored).
+ */
+export function outboxEventsOf(docs: readonly OutboxDocument[]): OutboxEvent[] {
+  return docs.flatMap((doc) => doc.events ?? legacyEvent(doc));
+}
+
+function legacyEvent(doc: OutboxDocument): OutboxEvent[] {
+  if (doc.envelope === undefined || doc.domain === undefined || doc.type === undefined) return [];
+  const event: OutboxEvent = { eventId: doc._id, domain: doc.domain, type: doc.type, subjectProfileId: doc.subjectProfileId ?? '', envelope: doc.envelope };
+  if (doc.traceparent) event.traceparent = doc.traceparent;
+  if (doc.tracestate) event.tracestate = doc.tracestate;
+  return [event];
 }
 
 /**
@@ -139,30 +179,44 @@ class StoreOutbox implements Outbox {
     this.ready ??= defineOutboxCollection(this.options.store);
     await this.ready;
     const active = traceHeadersOf();
-    const byTenant = new Map<string, OutboxDocument[]>();
+    // Consecutive events of one tenant share an entry, so entries in `_id` order replay the given order.
+    let entry: OutboxDocument | undefined;
+    let entryEvents: OutboxEvent[] = [];
+    let entryChars = 0;
+    const entries: OutboxDocument[] = [];
     for (const [i, envelope] of envelopes.entries()) {
       const own = events[i]?.context;
       const trace = own ? traceHeadersOf(own) : active;
       const data = encodeEnvelope(envelope);
-      const document: OutboxDocument = {
-        _id: envelope.eventId,
-        tenantId: envelope.tenantId,
-        state: 'pending',
+      const event: OutboxEvent = {
+        eventId: envelope.eventId,
         domain: envelope.domain,
         type: envelope.type,
         subjectProfileId: envelope.subjectProfileId,
         envelope: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
-        createdAt: envelope.occurredAt ?? new Date(),
-        ...(trace ? trace : {}),
       };
-      const docs = byTenant.get(envelope.tenantId);
-      if (docs) docs.push(document);
-      else byTenant.set(envelope.tenantId, [document]);
+      if (trace) {
+        event.traceparent = trace.traceparent;
+        if (trace.tracestate) event.tracestate = trace.tracestate;
+      }
+      if (!entry || entry.tenantId !== envelope.tenantId || entryEvents.length >= MAX_EVENTS_PER_ENTRY || entryChars >= MAX_ENTRY_ENVELOPE_CHARS) {
+        entryEvents = [];
+        entryChars = 0;
+        entry = { _id: envelope.eventId, tenantId: envelope.tenantId, state: 'pending', events: entryEvents, createdAt: envelope.occurredAt ?? new Date() };
+        entries.push(entry);
+      }
+      entryEvents.push(event);
+      entryChars += event.envelope.length;
     }
-    for (const [tenantId, docs] of byTenant) {
+    for (let i = 0; i < entries.length; ) {
+      // One write per run of entries of the same tenant.
+      const tenantId = (entries[i] as OutboxDocument).tenantId;
+      let j = i + 1;
+      while (j < entries.length && (entries[j] as OutboxDocument).tenantId === tenantId) j++;
       const collection = this.options.store.forTenant(tenantId).collection<OutboxDocument>(OUTBOX_COLLECTION);
-      if (docs.length === 1) await collection.insertOne(docs[0] as OutboxDocument, { session });
-      else await collection.insertMany(docs, { session });
+      if (j - i === 1) await collection.insertOne(entries[i] as OutboxDocument, { session });
+      else await collection.insertMany(entries.slice(i, j), { session });
+      i = j;
     }
     this.signal.notify();
     return envelopes;
