@@ -1,3 +1,4 @@
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { eventsV1, googleProtobuf } from '@continuum/contracts';
 import { InvalidArgumentError, type FieldViolation } from '@continuum/kit';
 import { EventTypeMismatchError } from './errors';
@@ -36,9 +37,26 @@ export function eventTypeName(type: { domain: string; type: string }): string {
   return `${type.domain}.${type.type}`;
 }
 
+/**
+ * Writers reused by every encode in this process (encoding is synchronous, so one at a time): a
+ * fresh writer starts small and reallocates its buffer as it grows, several times per envelope;
+ * a reused one has grown once. `finish()` copies the bytes out and resets it.
+ */
+const writers = { payload: new BinaryWriter(), envelope: new BinaryWriter() };
+
+function encodeWith(which: keyof typeof writers, encode: (writer: BinaryWriter) => { finish(): Uint8Array }): Uint8Array {
+  try {
+    return encode(writers[which]).finish();
+  } catch (err) {
+    // A failed encode leaves the writer mid-message: start over with a fresh one.
+    writers[which] = new BinaryWriter();
+    throw err;
+  }
+}
+
 /** Packs a payload into a google.protobuf.Any with the type URL of its event type. */
 export function packPayload<P>(type: EventType<P>, payload: P): googleProtobuf.Any {
-  const bytes = type.codec.encode(payload).finish();
+  const bytes = encodeWith('payload', (writer) => type.codec.encode(payload, writer));
   // Any.value is typed as a Buffer; wrap the encoded bytes without copying them.
   return { typeUrl: TYPE_URL_PREFIX + type.payloadType, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
@@ -156,7 +174,7 @@ export function toEncodedEvent(event: EventEnvelope | EncodedEvent): EncodedEven
 }
 
 export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
-  return eventsV1.EventEnvelope.encode(envelope).finish();
+  return encodeWith('envelope', (writer) => eventsV1.EventEnvelope.encode(envelope, writer));
 }
 
 export function decodeEnvelope(data: Uint8Array): EventEnvelope {

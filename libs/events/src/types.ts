@@ -1,3 +1,4 @@
+import type { BinaryWriter } from '@bufbuild/protobuf/wire';
 import type { Context } from '@opentelemetry/api';
 import type { eventsV1 } from '@continuum/contracts';
 import type { StoreSession } from '@continuum/store';
@@ -21,7 +22,8 @@ export interface EncodedEvent {
 
 /** Encodes/decodes one payload message: the ts-proto generated message object fits. */
 export interface PayloadCodec<P> {
-  encode(message: P): { finish(): Uint8Array };
+  /** Encodes into `writer` when given (the outbox reuses one), else into a new one. */
+  encode(message: P, writer?: BinaryWriter): { finish(): Uint8Array };
   decode(input: Uint8Array): P;
   // ts-proto's own signature takes its DeepPartial<P>; `any` is what lets every generated message fit.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,0 +1,45 @@
+import { testingV1 } from '@continuum/contracts';
+import { createEnvelope, decodeEnvelope, decodePayload, defineEvent, encodeEnvelope } from './envelope';
+import { testEventType, TestPayload } from './test-support.test-util';
+
+// Envelopes and payloads are encoded with writers reused across calls: each result must be its
+// own bytes, and a failed encode must not leave anything behind for the next one.
+describe('envelope encoding with reused writers', () => {
+  const type = testEventType('envtest');
+
+  it('gives every encode its own bytes: a later encode does not change an earlier result', () => {
+    const long = createEnvelope(type, { tenantId: 'acme', subjectProfileId: 'p-1', payload: { message: 'x'.repeat(5000) } }, { producer: 'test' });
+    const short = createEnvelope(type, { tenantId: 'globex', payload: { message: 'short' } }, { producer: 'test' });
+    const first = encodeEnvelope(long);
+    const copy = Buffer.from(first);
+    const second = encodeEnvelope(short);
+    expect(Buffer.from(first).equals(copy)).toBe(true);
+    expect(decodePayload(type, decodeEnvelope(first)).message).toBe('x'.repeat(5000));
+    expect(decodeEnvelope(second)).toMatchObject({ tenantId: 'globex', eventId: short.eventId });
+    expect(decodePayload(type, decodeEnvelope(second)).message).toBe('short');
+    // The payload bytes of the first envelope were not overwritten by the second payload either.
+    expect(TestPayload.decode(long.payload?.value ?? new Uint8Array()).message).toBe('x'.repeat(5000));
+  });
+
+  it('encodes correctly after an encode that failed half way', () => {
+    const brittle = defineEvent<{ message: string }>({
+      domain: 'envtest',
+      type: 'brittle_happened',
+      payloadType: 'continuum.testing.v1.EchoStreamRequest',
+      codec: {
+        ...testingV1.EchoStreamRequest,
+        encode(message, writer) {
+          // Leaves a field and an open fork in the writer, then fails.
+          testingV1.EchoStreamRequest.encode(message, writer).uint32(18).fork();
+          throw new Error('encoder failed');
+        },
+      },
+    });
+    expect(() => createEnvelope(brittle, { tenantId: 'acme', payload: { message: 'first' } }, { producer: 'test' })).toThrow('encoder failed');
+    const after = createEnvelope(type, { tenantId: 'acme', payload: { message: 'after' } }, { producer: 'test' });
+    // Byte for byte what a fresh writer gives (leftovers could still decode: the last field wins).
+    const fresh = testingV1.EchoStreamRequest.encode({ message: 'after' }).finish();
+    expect(Buffer.from(after.payload?.value ?? new Uint8Array()).equals(Buffer.from(fresh))).toBe(true);
+    expect(decodePayload(type, decodeEnvelope(encodeEnvelope(after))).message).toBe('after');
+  });
+});
