@@ -9,6 +9,18 @@ import { InvalidArgumentError, type FieldViolation } from './domain-errors';
  *   v.maxLength('note', req.note, 2000);
  *   v.throwIfAny();
  */
+/** The values of each enum object seen, once: validation runs on every request. */
+const enumValues = new WeakMap<object, ReadonlySet<string | number>>();
+
+function valuesOf(known: Record<string, string | number>): ReadonlySet<string | number> {
+  let values = enumValues.get(known);
+  if (!values) {
+    values = new Set(Object.values(known));
+    enumValues.set(known, values);
+  }
+  return values;
+}
+
 export class Violations {
   private readonly list: FieldViolation[] = [];
 
@@ -33,7 +45,7 @@ export class Violations {
       this.add(field, 'is required', 'REQUIRED');
       return false;
     }
-    if (!Object.values(known).includes(value) || value < 0) {
+    if (!valuesOf(known).has(value) || value < 0) {
       this.add(field, `unknown value ${value}`, 'UNKNOWN_ENUM_VALUE');
       return false;
     }
