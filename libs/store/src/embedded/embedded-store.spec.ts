@@ -186,6 +186,43 @@ describe('embedded store: transactions and isolation', () => {
     expect(await a.countDocuments({})).toBe(10);
   });
 
+  it('walks an index in order for a reader outside a running transaction, in the committed versions', async () => {
+    const { a, store } = await seeded(200);
+    const sorts = [
+      { score: -1, _id: 1 },
+      { score: 1, _id: -1 },
+    ] as const;
+    const committed = await Promise.all(sorts.map((sort) => a.find({ segment: 's3' }, { sort })));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let inside!: () => void;
+    const reached = new Promise<void>((r) => (inside = r));
+    const txn = store.withTransaction(async (session) => {
+      await a.insertOne({ _id: 'new', segment: 's3', score: 1000 }, { session });
+      await a.updateOne({ _id: 'p3' }, { $set: { score: 500 } }, { session }); // committed: the lowest, now the highest
+      await a.updateOne({ _id: 'p93' }, { $set: { segment: 's4' } }, { session }); // committed: the highest, now elsewhere
+      await a.deleteOne({ _id: 'p193' }, { session }); // committed: tied highest
+      await a.updateOne({ _id: 'p5' }, { $set: { score: 99 } }, { session }); // another segment
+      // The transaction itself walks its own versions.
+      expect((await a.find({ segment: 's3' }, { sort: sorts[0], limit: 3, session })).map((d) => d._id)).toEqual(['new', 'p3', 'p183']);
+      inside();
+      await gate;
+    });
+    await reached;
+    for (const [k, sort] of sorts.entries()) {
+      for (const limit of [1, 3, 8, 25]) {
+        store.resetStats();
+        const walked = await a.find({ segment: 's3' }, { sort, limit });
+        expect(store.stats().lastPlan).toMatchObject({ kind: 'index', ordered: true });
+        expect(walked.map((d) => [d._id, d.score])).toEqual(committed[k]?.slice(0, limit).map((d) => [d._id, d.score]));
+      }
+    }
+    release();
+    await txn;
+    expect((await a.find({ segment: 's3' }, { sort: sorts[0], limit: 3 })).map((d) => d._id)).toEqual(['new', 'p3', 'p183']);
+    expect((await a.find({ segment: 's3' }, { sort: sorts[1], limit: 2 })).map((d) => d._id)).toEqual(['p103', 'p13']);
+  });
+
   it('a write outside the transaction waits until the transaction has finished', async () => {
     const { a, store } = await seeded(1);
     const order: string[] = [];

@@ -569,7 +569,10 @@ export class EmbeddedCollection implements CollectionBackend {
    * Selects through an index walked in the order of the sort: when the sort's leading fields are
    * the index fields after the equality prefix, documents come in order and the walk stops once
    * `wanted` have matched (GetContext's "latest 20 of 1,000 touchpoints" examines about 20).
-   * Returns false (and leaves `run` empty) when the index cannot serve the order.
+   * While another transaction runs, the documents it changed are left out of the walk (the index
+   * holds their new keys) and their committed versions are added and sorted in afterwards: the
+   * `wanted` first of the rest plus those are enough. Returns false (and leaves `run` empty) when
+   * the index cannot serve the order.
    */
   private walkInOrder(
     index: EmbeddedIndex,
@@ -581,8 +584,8 @@ export class EmbeddedCollection implements CollectionBackend {
     wanted: number,
     run: Selection,
   ): boolean {
-    // One tenant, one key per equality, no transaction's changes to merge in, a single-valued index.
-    if (hidden.size > 0 || tenantIds === null || tenantIds.length !== 1 || index.multikey) return false;
+    // One tenant, one key per equality, a single-valued index.
+    if (tenantIds === null || tenantIds.length !== 1 || index.multikey) return false;
     const prefix: Key[] = [];
     for (const field of index.fields.slice(0, prefixLength)) {
       const keys = eq.get(field);
@@ -596,9 +599,10 @@ export class EmbeddedCollection implements CollectionBackend {
     if (dirs.length === 0) return false;
     const tenantId = tenantIds[0] as string;
     const rest = sort.length > dirs.length;
+    const changed = hidden.size > 0;
     const result = index.walkOrdered(tenantId, prefix, dirs, (ids) => {
       const start = run.out.length;
-      for (const id of ids) run.visit(tenantId, id);
+      for (const id of ids) if (!changed || !hidden.has(id)) run.visit(tenantId, id);
       // Ties on the walked fields are ordered by the rest of the sort.
       if (rest && run.out.length - start > 1) {
         const group = sortDocs(run.out.slice(start), sort);
@@ -609,6 +613,14 @@ export class EmbeddedCollection implements CollectionBackend {
     if (result === null) {
       run.out.length = 0;
       return false;
+    }
+    if (changed) {
+      const walked = run.out.length;
+      for (const [id, entry] of hidden) if (entry.prev !== undefined && entry.tenantId === tenantId) run.visit(tenantId, id);
+      if (run.out.length > walked) {
+        const all = sortDocs(run.out, sort);
+        for (let i = 0; i < all.length; i++) run.out[i] = all[i] as Doc;
+      }
     }
     return true;
   }
