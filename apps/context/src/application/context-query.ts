@@ -1,8 +1,7 @@
-import { assembleContext, factsForPurpose, type CapturedFact, type ContextView, type Purpose, type Touchpoint } from '../domain';
+import { assembleContext, factsForPurpose, type CapturedFact, type ContextView, type Purpose } from '../domain';
 import { factFromDoc } from '../store/facts';
 import { profileView } from '../store/profiles';
-import type { ProfileDoc } from '../store/collections';
-import { repositoriesFor, type TenantRepositories } from '../store/repositories';
+import { repositoriesFor } from '../store/repositories';
 import type { CoreDeps } from './deps';
 import { resolveOwner } from './owners';
 
@@ -11,13 +10,6 @@ export interface ContextRequest {
   readonly purpose: Purpose;
   readonly touchpointLimit: number;
   readonly factLimit: number;
-}
-
-/** The newest touchpoints: by id from the profile's recent keys, or (no summary yet) by sorting the timeline. */
-async function recentTouchpoints(repos: TenantRepositories, doc: ProfileDoc | undefined, profileId: string, limit: number): Promise<Touchpoint[]> {
-  if (limit <= 0) return [];
-  if (!doc?.recent || (doc.recent.length < limit && doc.recent.length < doc.touchpointCount)) return repos.touchpoints.recent(profileId, limit);
-  return repos.touchpoints.byIds(doc.recent.slice(0, limit).map((key) => key.slice(key.indexOf('|') + 1)));
 }
 
 /**
@@ -39,7 +31,7 @@ export async function getContext(deps: CoreDeps, tenantId: string, request: Cont
   const [journeys, cases, recent, factDocs] = await Promise.all([
     repos.journeys.activeForProfile(profileId),
     repos.cases.openForProfile(profileId),
-    recentTouchpoints(repos, owner.doc, profileId, request.touchpointLimit),
+    repos.touchpoints.recent(profileId, request.touchpointLimit),
     repos.facts.forProfile(profileId),
   ]);
   const definitions = await repos.definitions.getMany([...new Set(journeys.map((j) => j.journeyDefinitionId))]);

@@ -1,7 +1,7 @@
 import { identityV1 } from '@continuum/contracts';
 import { decodePayload, isEventOf, type EventEnvelope, type EventType } from '@continuum/events';
 import type { StoreSession } from '@continuum/store';
-import { assuranceRank, planMerge, planUnmerge, strongerAssurance, timelineKey, type Assurance, type MergeEdges } from '../domain';
+import { assuranceRank, planMerge, planUnmerge, strongerAssurance, type Assurance, type MergeEdges } from '../domain';
 import { ProfileDataErased } from '../events/context-events';
 import {
   IdentifiersLinked,
@@ -13,7 +13,7 @@ import {
   TraitsChanged,
 } from '../events/identity-events';
 import { assurances } from '../mapping';
-import { RECENT_KEEP, type ProfileDoc } from '../store/collections';
+import type { ProfileDoc } from '../store/collections';
 import { repositoriesFor, type TenantRepositories } from '../store/repositories';
 import type { CoreDeps } from './deps';
 import type { ContextChangeNotice } from './watch-hub';
@@ -151,15 +151,15 @@ export class IdentityProjection {
 
   /** Rebuilds the timeline summary (count, last agent, best assurance) of a profile after a move. */
   private async refreshSummary(repos: TenantRepositories, profileId: string, session: StoreSession): Promise<void> {
-    const [count, lastAgent, levels, recent] = await Promise.all([
+    const [count, lastAgent, levels] = await Promise.all([
       repos.touchpoints.count(profileId, { session }),
       repos.touchpoints.latestWithAgent(profileId, { session }),
       repos.touchpoints.assurances(profileId, { session }),
-      repos.touchpoints.recent(profileId, RECENT_KEEP, { session }),
     ]);
     const best = levels.reduce<Assurance | undefined>((b, l) => strongerAssurance(b, l), undefined);
-    const set: Partial<ProfileDoc> = { touchpointCount: count, recent: recent.map(timelineKey) };
-    const unset: Record<string, ''> = {};
+    const set: Partial<ProfileDoc> = { touchpointCount: count };
+    // `recent`: the newest-keys array earlier versions kept (GetContext now walks the timeline index).
+    const unset: Record<string, ''> = { recent: '' };
     if (lastAgent?.agentId) {
       set.lastAgentId = lastAgent.agentId;
       set.lastAgentAt = lastAgent.occurredAt;
@@ -169,7 +169,7 @@ export class IdentityProjection {
     }
     if (best) set.bestTouchpointAssurance = best;
     else unset['bestTouchpointAssurance'] = '';
-    await repos.profiles.upsert(profileId, set, session, { $inc: { summaryVersion: 1 }, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}) });
+    await repos.profiles.upsert(profileId, set, session, { $inc: { summaryVersion: 1 }, $unset: unset });
   }
 
   private async merge(repos: TenantRepositories, event: identityV1.ProfilesMergedEvent, session: StoreSession): Promise<ProjectionNotice[]> {
@@ -220,7 +220,7 @@ export class IdentityProjection {
     if (parent) await repos.profiles.upsert(parent, {}, session, { $pull: { mergedProfileIds: event.profileId } });
     // Tombstones (the id only) keep late touchpoints of an erased profile from bringing it back.
     for (const id of ids) {
-      await repos.profiles.upsert(id, { erased: true, knownToIdentity: false, anonymous: true, segmentIds: [], mergedProfileIds: [], touchpointCount: 0, recent: [], summaryVersion: 0 }, session);
+      await repos.profiles.upsert(id, { erased: true, knownToIdentity: false, anonymous: true, segmentIds: [], mergedProfileIds: [], touchpointCount: 0, summaryVersion: 0 }, session);
     }
     if (parent) await this.refreshSummary(repos, parent, session);
     await this.deps.outbox.append(session, ProfileDataErased, {

@@ -1,4 +1,4 @@
-import { channelsInOrder, compareTimeline, insertInTimeline, lastAgent, timelineKey } from './timeline';
+import { channelsInOrder, compareTimeline, insertInTimeline, lastAgent } from './timeline';
 import { touchpoint } from './test-data.test-util';
 
 describe('timeline', () => {
@@ -12,11 +12,6 @@ describe('timeline', () => {
   it('orders equal times by touchpoint id so the order is stable', () => {
     const sorted = [touchpoint('b', 1), touchpoint('a', 1)].sort(compareTimeline);
     expect(sorted.map((t) => t.touchpointId)).toEqual(['a', 'b']);
-  });
-
-  it('has a string key whose lexical order is the time order', () => {
-    const keys = [touchpoint('x', 600), touchpoint('y', -5), touchpoint('z', 0)].map(timelineKey);
-    expect([...keys].sort()).toEqual([keys[1], keys[2], keys[0]]);
   });
 
   it('finds the last agent among newest-first touchpoints', () => {

@@ -10,11 +10,6 @@ export function compareTimeline(a: Pick<Touchpoint, 'occurredAt' | 'touchpointId
   return a.touchpointId < b.touchpointId ? -1 : a.touchpointId > b.touchpointId ? 1 : 0;
 }
 
-/** The timeline key a store index sorts by: fixed-width time then id, so string order = time order. */
-export function timelineKey(t: Pick<Touchpoint, 'occurredAt' | 'touchpointId'>): string {
-  return `${t.occurredAt.toISOString()}|${t.touchpointId}`;
-}
-
 /** Inserts a touchpoint into an ordered timeline (a copy), wherever its time puts it. */
 export function insertInTimeline<T extends Pick<Touchpoint, 'occurredAt' | 'touchpointId'>>(timeline: readonly T[], t: T): T[] {
   let lo = 0;

@@ -49,21 +49,17 @@ export interface ProfileDoc extends BaseDocument {
   /** Set once identity erased the profile: nothing may be recorded for it again. */
   erased?: boolean;
   touchpointCount: number;
-  /** Increases on every change of the summary fields (touchpointCount, recent, last agent, best assurance): optimistic concurrency of recordings. */
+  /** Increases on every change of the summary fields (touchpointCount, last agent, best assurance): optimistic concurrency of recordings. */
   summaryVersion?: number;
   /**
-   * Timeline keys (`<occurred_at ISO>|<touchpoint id>`) of the newest touchpoints, newest first, at
-   * most RECENT_KEEP: GetContext fetches its recent touchpoints by id instead of sorting the
-   * whole timeline.
+   * Left by earlier versions, which kept the newest timeline keys here: ignored (GetContext walks
+   * the timeline index), and unset by the next summary write.
    */
-  recent?: string[];
+  recent?: unknown;
   lastAgentId?: string;
   lastAgentAt?: Date;
   bestTouchpointAssurance?: Assurance;
 }
-
-/** How many recent timeline keys a profile document keeps (GetContext's touchpoint_limit maximum). */
-export const RECENT_KEEP = 100;
 
 /** The first answer of an idempotent request. */
 export interface RequestDoc extends BaseDocument {

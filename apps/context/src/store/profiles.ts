@@ -1,6 +1,6 @@
 import { DuplicateKeyError, TransactionConflictError, type SessionOption, type StoreSession, type TenantScope, type Update } from '@continuum/store';
-import { assuranceRank, timelineKey, type Assurance, type ProfileView } from '../domain';
-import { PROFILES, RECENT_KEEP, type ProfileDoc } from './collections';
+import { assuranceRank, type Assurance, type ProfileView } from '../domain';
+import { PROFILES, type ProfileDoc } from './collections';
 
 const NEW_PROFILE = {
   knownToIdentity: false,
@@ -37,10 +37,11 @@ export class ProfileRepository {
   }
 
   /**
-   * Adds touchpoints to a profile's timeline summary (count, recent keys, last agent, best
-   * assurance) in one write. `known` is the document as read before the transaction: the write is
+   * Adds touchpoints to a profile's timeline summary (count, last agent, best assurance) in one
+   * write of scalars. `known` is the document as read before the transaction: the write is
    * conditional on its summary version, so a concurrent recording is never lost (the document is
-   * then re-read in the transaction and the summary recomputed).
+   * then re-read in the transaction and the summary recomputed). The newest touchpoints are not
+   * kept here: GetContext walks the timeline index for them.
    */
   async addToSummary(profileId: string, touchpoints: readonly SummaryInput[], known: ProfileDoc | undefined, session: StoreSession): Promise<void> {
     let current = known;
@@ -54,11 +55,10 @@ export class ProfileRepository {
         }
       } else {
         const version = current.summaryVersion;
-        const r = await this.col.updateOne(
-          { profileId, summaryVersion: version === undefined ? { $exists: false } : version },
-          { $set: { ...summaryAfter(current, touchpoints), summaryVersion: (version ?? 0) + 1 } },
-          { session },
-        );
+        const update: Update = { $set: { ...summaryAfter(current, touchpoints), summaryVersion: (version ?? 0) + 1 } };
+        // The newest-keys array earlier versions kept: gone with the first write that meets it.
+        if (current.recent !== undefined) update['$unset'] = { recent: '' };
+        const r = await this.col.updateOne({ profileId, summaryVersion: version === undefined ? { $exists: false } : version }, update, { session });
         if (r.matchedCount === 1) return;
       }
       current = await this.get(profileId, { session });
@@ -84,40 +84,30 @@ export interface SummaryInput {
   readonly assurance?: Assurance;
 }
 
-/** Inserts `key` into newest-first `keys`, keeping at most RECENT_KEEP. */
-function insertRecent(keys: string[], key: string): void {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((keys[mid] ?? '') > key) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo >= RECENT_KEEP || keys[lo] === key) return;
-  keys.splice(lo, 0, key);
-  if (keys.length > RECENT_KEEP) keys.length = RECENT_KEEP;
-}
-
-/** The summary fields after adding touchpoints. */
+/** The summary fields after adding touchpoints: scalars only, those that change. */
 function summaryAfter(doc: ProfileDoc | undefined, touchpoints: readonly SummaryInput[]): Partial<ProfileDoc> {
-  const recent = [...(doc?.recent ?? [])];
   let lastAgentId = doc?.lastAgentId;
   let lastAgentAt = doc?.lastAgentAt;
   let best = doc?.bestTouchpointAssurance;
+  let agentChanged = false;
+  let bestChanged = false;
   for (const t of touchpoints) {
-    insertRecent(recent, timelineKey(t));
     if (t.agentId && (!lastAgentAt || lastAgentAt.getTime() <= t.occurredAt.getTime())) {
       lastAgentId = t.agentId;
       lastAgentAt = t.occurredAt;
+      agentChanged = true;
     }
-    if (t.assurance && assuranceRank(t.assurance) > assuranceRank(best)) best = t.assurance;
+    if (t.assurance && assuranceRank(t.assurance) > assuranceRank(best)) {
+      best = t.assurance;
+      bestChanged = true;
+    }
   }
-  const out: Partial<ProfileDoc> = { touchpointCount: (doc?.touchpointCount ?? 0) + touchpoints.length, recent };
-  if (lastAgentId && lastAgentAt) {
+  const out: Partial<ProfileDoc> = { touchpointCount: (doc?.touchpointCount ?? 0) + touchpoints.length };
+  if (agentChanged && lastAgentId && lastAgentAt) {
     out.lastAgentId = lastAgentId;
     out.lastAgentAt = lastAgentAt;
   }
-  if (best) out.bestTouchpointAssurance = best;
+  if (bestChanged && best) out.bestTouchpointAssurance = best;
   return out;
 }
 

@@ -54,13 +54,14 @@ export class TouchpointRepository {
     return { items: result.items.map(strip), nextPageToken: result.nextPageToken };
   }
 
+  /** The newest `limit` touchpoints of a profile, newest first: a walk of the timeline index from its end. */
   async recent(profileId: string, limit: number, options?: SessionOption): Promise<Touchpoint[]> {
     if (limit <= 0) return [];
     const docs = await this.col.find({ profileId }, { ...options, sort: { occurredAt: -1, touchpointId: -1 }, limit });
     return docs.map(strip);
   }
 
-  /** Touchpoints by id, newest first (ids from a profile's recent keys). */
+  /** Touchpoints by id, newest first. */
   async byIds(touchpointIds: readonly string[]): Promise<Touchpoint[]> {
     if (touchpointIds.length === 0) return [];
     const docs = await this.col.find({ touchpointId: { $in: [...touchpointIds] } });
