@@ -12,6 +12,13 @@ describe('value helpers', () => {
     expect(Object.keys(copy.c)).toEqual(['d']);
   });
 
+  it('copies the bytes of a Buffer (whose own slice() would share them)', () => {
+    const src = { data: Buffer.from([1, 2, 3]) };
+    const copy = cloneValue(src);
+    src.data[0] = 9;
+    expect([...copy.data]).toEqual([1, 2, 3]);
+  });
+
   it('orders values across types as MongoDB does', () => {
     const ordered = [null, -1, 2.5, 'a', 'b', { x: 1 }, [1], true, new Date(0)];
     const shuffled = [...ordered].reverse();

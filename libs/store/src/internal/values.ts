@@ -38,7 +38,8 @@ export function cloneValue<V>(value: V): V {
     }
     return out as V;
   }
-  if (value instanceof Uint8Array) return value.slice() as V;
+  // Uint8Array's slice copies; a Buffer's own slice() would return a view sharing the bytes.
+  if (value instanceof Uint8Array) return Uint8Array.prototype.slice.call(value) as V;
   if (value instanceof RegExp) return new RegExp(value.source, value.flags) as V;
   // Other class instances (driver BSON types): a structured copy keeps them independent.
   return structuredClone(value);
