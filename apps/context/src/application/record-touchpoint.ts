@@ -6,7 +6,6 @@ import {
   advanceJourney,
   chooseInstance,
   evaluateAbandonment,
-  isNewerFact,
   repeatedFactKeys,
   startJourney,
   type Assurance,
@@ -196,8 +195,7 @@ async function writeTouchpoints(deps: CoreDeps, repos: TenantRepositories, accep
         for (const fact of tp.facts) {
           const slot = `${tp.originProfileId}\u0000${fact.key}`;
           const current = latest.get(slot);
-          await repos.facts.keepLatest(fact, owner.profileId, tp.originProfileId, current, session);
-          if (!current || isNewerFact(fact, current)) latest.set(slot, { ...fact, _id: '', tenantId, profileId: owner.profileId, originProfileId: tp.originProfileId });
+          latest.set(slot, await repos.facts.keepLatest(fact, owner.profileId, tp.originProfileId, current, session));
           all.push(fact);
         }
       }

@@ -1,4 +1,4 @@
-import type { SessionOption, StoreSession, TenantScope } from '@continuum/store';
+import { DuplicateKeyError, newId, type SessionOption, type StoreSession, type TenantScope } from '@continuum/store';
 import { isNewerFact, type CapturedFact } from '../domain';
 import { FACTS, strip, type FactDoc } from './collections';
 
@@ -8,9 +8,11 @@ import { FACTS, strip, type FactDoc } from './collections';
  */
 export class FactRepository {
   private readonly col;
+  private readonly tenantId: string;
 
   constructor(scope: TenantScope) {
     this.col = scope.collection<FactDoc>(FACTS);
+    this.tenantId = scope.tenantId;
   }
 
   async forProfile(profileId: string, options?: SessionOption): Promise<FactDoc[]> {
@@ -32,15 +34,27 @@ export class FactRepository {
   /**
    * Keeps `fact` as the latest of its key for `originProfileId` unless a newer capture is already
    * stored (a late arrival must not overwrite newer knowledge). `existing` is what the caller read
-   * in the same transaction.
+   * in the same transaction (undefined: nothing stored). Returns the fact as now stored, or
+   * `existing` when it stays.
    */
-  async keepLatest(fact: CapturedFact, profileId: string, originProfileId: string, existing: FactDoc | undefined, session: StoreSession): Promise<void> {
-    if (existing && !isNewerFact(fact, existing)) return;
-    await this.col.updateOne(
-      { originProfileId, key: fact.key },
-      { $set: { ...fact, profileId, originProfileId } },
-      { upsert: true, session },
-    );
+  async keepLatest(fact: CapturedFact, profileId: string, originProfileId: string, existing: FactDoc | undefined, session: StoreSession): Promise<FactDoc> {
+    if (existing && !isNewerFact(fact, existing)) return existing;
+    const fields = { ...fact, profileId, originProfileId };
+    if (existing) {
+      // Found by its id: no query on the (origin, key) index.
+      await this.col.updateOne({ _id: existing._id }, { $set: fields }, { session });
+      return { ...existing, ...fields };
+    }
+    const doc: FactDoc = { _id: newId(), tenantId: this.tenantId, ...fields };
+    try {
+      await this.col.insertOne(doc, { session });
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+      // Stored by a concurrent transaction since it was read: take the upsert's path (on MongoDB
+      // the failed insert aborted the transaction, which is then retried from the start).
+      await this.col.updateOne({ originProfileId, key: fact.key }, { $set: fields }, { upsert: true, session });
+    }
+    return doc;
   }
 
   async move(from: string, origins: readonly string[], to: string, session: StoreSession): Promise<void> {

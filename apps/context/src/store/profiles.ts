@@ -58,7 +58,8 @@ export class ProfileRepository {
         const update: Update = { $set: { ...summaryAfter(current, touchpoints), summaryVersion: (version ?? 0) + 1 } };
         // The newest-keys array earlier versions kept: gone with the first write that meets it.
         if (current.recent !== undefined) update['$unset'] = { recent: '' };
-        const r = await this.col.updateOne({ profileId, summaryVersion: version === undefined ? { $exists: false } : version }, update, { session });
+        // By its id (no query on the profile_id index), still conditional on the version read.
+        const r = await this.col.updateOne({ _id: current._id, summaryVersion: version === undefined ? { $exists: false } : version }, update, { session });
         if (r.matchedCount === 1) return;
       }
       current = await this.get(profileId, { session });
