@@ -26,50 +26,109 @@ function optionalEnum(v: Violations, field: string, value: number, known: (n: nu
   if (value !== 0 && known(value) === undefined) v.add(field, `unknown value ${value}`, 'UNKNOWN_ENUM_VALUE');
 }
 
+const TOUCHPOINT_FIELDS = [
+  'touchpoint_id',
+  'profile_id',
+  'channel',
+  'direction',
+  'occurred_at',
+  'journey_definition_id',
+  'journey_step_id',
+  'intent',
+  'outcome',
+  'agent_id',
+  'case_id',
+  'assurance',
+  'summary',
+  'facts',
+  'attributes',
+] as const;
+type TouchpointFieldPaths = Record<(typeof TOUCHPOINT_FIELDS)[number], string>;
+const FACT_FIELDS = ['key', 'value', 'sensitivity'] as const;
+type FactFieldPaths = Record<(typeof FACT_FIELDS)[number], string>;
+
+/**
+ * Field paths under a prefix, made once per prefix (and per fact position): every message of an
+ * ingestion stream is checked, and building ~20 path strings per message is most of the cost of
+ * checking a valid one.
+ */
+interface FieldPaths {
+  readonly touchpoint: TouchpointFieldPaths;
+  readonly facts: FactFieldPaths[];
+}
+const fieldPathsByPrefix = new Map<string, FieldPaths>();
+
+function fieldPaths(prefix: string): FieldPaths {
+  let paths = fieldPathsByPrefix.get(prefix);
+  if (!paths) {
+    const touchpoint = {} as TouchpointFieldPaths;
+    for (const name of TOUCHPOINT_FIELDS) touchpoint[name] = `${prefix}.${name}`;
+    const facts: FactFieldPaths[] = [];
+    for (let i = 0; i < MAX_FACTS; i++) {
+      const fact = {} as FactFieldPaths;
+      for (const name of FACT_FIELDS) fact[name] = `${prefix}.facts[${i}].${name}`;
+      facts.push(fact);
+    }
+    paths = { touchpoint, facts };
+    // Prefixes are fixed strings chosen by this service's handlers; the bound only guards against misuse.
+    if (fieldPathsByPrefix.size >= 64) fieldPathsByPrefix.clear();
+    fieldPathsByPrefix.set(prefix, paths);
+  }
+  return paths;
+}
+
 /** Checks one touchpoint; field paths start with `prefix` (`touchpoint`). */
 export function validateTouchpoint(v: Violations, t: contextV1.Touchpoint | undefined, now: Date, prefix = 'touchpoint'): TouchpointInput | undefined {
   if (!t) {
     v.add(prefix, 'is required', 'REQUIRED');
     return undefined;
   }
-  const f = (name: string): string => `${prefix}.${name}`;
-  checkId(v, f('touchpoint_id'), t.touchpointId, true);
-  checkId(v, f('profile_id'), t.profileId, true);
-  v.requiredEnum(f('channel'), t.channel, commonV1.Channel);
-  v.requiredEnum(f('direction'), t.direction, commonV1.Direction);
-  if (!t.occurredAt || Number.isNaN(t.occurredAt.getTime())) v.add(f('occurred_at'), 'is required', 'REQUIRED');
-  else if (t.occurredAt.getTime() > now.getTime() + MAX_FUTURE_MS) v.add(f('occurred_at'), 'must not be more than 5 minutes in the future', 'IN_FUTURE');
-  else if (t.occurredAt.getTime() <= 0) v.add(f('occurred_at'), 'must be after 1970-01-01', 'OUT_OF_RANGE');
+  const paths = fieldPaths(prefix);
+  const f = paths.touchpoint;
+  checkId(v, f.touchpoint_id, t.touchpointId, true);
+  checkId(v, f.profile_id, t.profileId, true);
+  v.requiredEnum(f.channel, t.channel, commonV1.Channel);
+  v.requiredEnum(f.direction, t.direction, commonV1.Direction);
+  if (!t.occurredAt || Number.isNaN(t.occurredAt.getTime())) v.add(f.occurred_at, 'is required', 'REQUIRED');
+  else if (t.occurredAt.getTime() > now.getTime() + MAX_FUTURE_MS) v.add(f.occurred_at, 'must not be more than 5 minutes in the future', 'IN_FUTURE');
+  else if (t.occurredAt.getTime() <= 0) v.add(f.occurred_at, 'must be after 1970-01-01', 'OUT_OF_RANGE');
   if (t.journeyDefinitionId) {
-    if (v.maxLength(f('journey_definition_id'), t.journeyDefinitionId, 64)) v.pattern(f('journey_definition_id'), t.journeyDefinitionId, KEBAB, 'lower-kebab');
-    v.required(f('journey_step_id'), t.journeyStepId);
+    if (v.maxLength(f.journey_definition_id, t.journeyDefinitionId, 64)) v.pattern(f.journey_definition_id, t.journeyDefinitionId, KEBAB, 'lower-kebab');
+    v.required(f.journey_step_id, t.journeyStepId);
   } else if (t.journeyStepId) {
-    v.add(f('journey_definition_id'), 'is required when journey_step_id is set', 'REQUIRED');
+    v.add(f.journey_definition_id, 'is required when journey_step_id is set', 'REQUIRED');
   }
-  if (t.journeyStepId && v.maxLength(f('journey_step_id'), t.journeyStepId, 64)) v.pattern(f('journey_step_id'), t.journeyStepId, KEBAB, 'lower-kebab');
-  if (v.maxLength(f('intent'), t.intent, 64)) v.pattern(f('intent'), t.intent, LOWER_SNAKE, 'lower_snake');
-  optionalEnum(v, f('outcome'), t.outcome, outcomes.domain);
-  checkId(v, f('agent_id'), t.agentId, false);
-  checkId(v, f('case_id'), t.caseId, false);
-  optionalEnum(v, f('assurance'), t.assurance, assurances.domain);
-  v.maxLength(f('summary'), t.summary, 256);
-  v.maxItems(f('facts'), t.facts, MAX_FACTS);
-  const keys = new Set<string>();
-  t.facts.slice(0, MAX_FACTS).forEach((fact, i) => {
-    const ff = (name: string): string => f(`facts[${i}].${name}`);
-    if (v.required(ff('key'), fact.key) && v.maxLength(ff('key'), fact.key, 64) && v.pattern(ff('key'), fact.key, LOWER_SNAKE, 'lower_snake')) {
-      if (keys.has(fact.key)) v.add(ff('key'), 'appears twice in this touchpoint', 'DUPLICATE');
+  if (t.journeyStepId && v.maxLength(f.journey_step_id, t.journeyStepId, 64)) v.pattern(f.journey_step_id, t.journeyStepId, KEBAB, 'lower-kebab');
+  if (v.maxLength(f.intent, t.intent, 64)) v.pattern(f.intent, t.intent, LOWER_SNAKE, 'lower_snake');
+  optionalEnum(v, f.outcome, t.outcome, outcomes.domain);
+  checkId(v, f.agent_id, t.agentId, false);
+  checkId(v, f.case_id, t.caseId, false);
+  optionalEnum(v, f.assurance, t.assurance, assurances.domain);
+  v.maxLength(f.summary, t.summary, 256);
+  v.maxItems(f.facts, t.facts, MAX_FACTS);
+  let keys: Set<string> | undefined;
+  const factCount = Math.min(t.facts.length, MAX_FACTS);
+  for (let i = 0; i < factCount; i++) {
+    const fact = t.facts[i] as contextV1.Fact;
+    const ff = paths.facts[i] as FactFieldPaths;
+    if (v.required(ff.key, fact.key) && v.maxLength(ff.key, fact.key, 64) && v.pattern(ff.key, fact.key, LOWER_SNAKE, 'lower_snake')) {
+      keys ??= new Set<string>();
+      if (keys.has(fact.key)) v.add(ff.key, 'appears twice in this touchpoint', 'DUPLICATE');
       keys.add(fact.key);
     }
-    if (v.required(ff('value'), fact.value)) v.maxLength(ff('value'), fact.value, 1024);
-    optionalEnum(v, ff('sensitivity'), fact.sensitivity, sensitivities.domain);
-  });
-  const attributes = Object.entries(t.attributes);
-  if (attributes.length > MAX_ATTRIBUTES) v.add(f('attributes'), `must have at most ${MAX_ATTRIBUTES} entries`, 'TOO_MANY');
-  for (const [key, value] of attributes.slice(0, MAX_ATTRIBUTES)) {
-    const field = f(`attributes[${key.slice(0, 64)}]`);
-    if (key.length > 64 || !LOWER_SNAKE.test(key)) v.add(field, 'keys must be lower_snake, at most 64 characters', 'INVALID_FORMAT');
-    v.maxLength(field, value, 512);
+    if (v.required(ff.value, fact.value)) v.maxLength(ff.value, fact.value, 1024);
+    optionalEnum(v, ff.sensitivity, fact.sensitivity, sensitivities.domain);
+  }
+  let attributeCount = 0;
+  for (const _key in t.attributes) attributeCount++;
+  if (attributeCount > MAX_ATTRIBUTES) v.add(f.attributes, `must have at most ${MAX_ATTRIBUTES} entries`, 'TOO_MANY');
+  let checked = 0;
+  for (const key in t.attributes) {
+    if (++checked > MAX_ATTRIBUTES) break;
+    const value = t.attributes[key] as string;
+    // The path is only built for a violation (attribute keys are the caller's).
+    if (key.length > 64 || !LOWER_SNAKE.test(key)) v.add(`${prefix}.attributes[${key.slice(0, 64)}]`, 'keys must be lower_snake, at most 64 characters', 'INVALID_FORMAT');
+    if (value.length > 512) v.maxLength(`${prefix}.attributes[${key.slice(0, 64)}]`, value, 512);
   }
   if (v.any) return undefined;
   return {
