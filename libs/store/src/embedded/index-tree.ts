@@ -122,6 +122,8 @@ export class EmbeddedIndex {
   private readonly sortedKeys = new WeakMap<Level, Key[]>();
   /** True once a document made more than one key (an array field): the index then cannot give a sort order. */
   multikey = false;
+  /** No field is a dotted path: keys are read straight from the document. */
+  private readonly topLevelFields: boolean;
 
   constructor(
     readonly collection: string,
@@ -131,7 +133,9 @@ export class EmbeddedIndex {
     readonly directions: readonly (1 | -1)[],
     readonly unique: boolean,
     readonly sparse: boolean,
-  ) {}
+  ) {
+    this.topLevelFields = fields.every((f) => !f.includes('.'));
+  }
 
   /** True when a change of these top-level fields may change this index's keys. */
   touches(changedRoots: ReadonlySet<string>): boolean {
@@ -144,6 +148,28 @@ export class EmbeddedIndex {
 
   /** The keys of a document (tuples of one key per field); null when the index leaves it out (sparse, a field missing). */
   keysOf(doc: Doc): Key[][] | null {
+    if (this.topLevelFields) {
+      // Top-level fields with single values (the common case): one tuple, read straight from the
+      // document; an array value (multikey) takes the general path.
+      const n = this.fields.length;
+      const tuple = new Array<Key>(n);
+      for (let i = 0; i < n; i++) {
+        const value = (doc as Record<string, unknown>)[this.fields[i] as string];
+        if (value === undefined) {
+          if (this.sparse) return null;
+          tuple[i] = NULL_KEY;
+        } else if (Array.isArray(value)) {
+          return this.keysOfPaths(doc);
+        } else {
+          tuple[i] = keyOf(value);
+        }
+      }
+      return [tuple];
+    }
+    return this.keysOfPaths(doc);
+  }
+
+  private keysOfPaths(doc: Doc): Key[][] | null {
     const perField: Key[][] = [];
     let total = 1;
     for (const field of this.fields) {
