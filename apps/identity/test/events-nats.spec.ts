@@ -6,6 +6,7 @@ import {
   createJetStreamBus,
   decodeEnvelope,
   decodePayload,
+  envelopeBytes,
   outboxEventsOf,
   type EventBus,
   type InboxSubscription,
@@ -130,7 +131,7 @@ describe('identity events on a real nats-server', () => {
 
     // Payloads decode as the shared contract says.
     const merged = produced.find((d) => d.type === 'profiles_merged');
-    const envelope = decodeEnvelope(Buffer.from(merged?.envelope ?? '', 'base64'));
+    const envelope = decodeEnvelope(merged ? envelopeBytes(merged) : new Uint8Array());
     const payload = decodePayload(IdentityEvents.profilesMerged, envelope);
     expect(payload.merge).toMatchObject({ rule: 'stitch:anonymous-into-known', actor: 'agent-of-acme' });
     expect(envelope.subjectProfileId).toBe(payload.merge?.survivingProfileId);

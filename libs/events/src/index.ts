@@ -45,7 +45,7 @@ export type { EventLog } from './consumer-runner';
 export { DEFAULT_BACKOFF_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_ACK_WAIT_MS } from './consumer-runner';
 export { createInProcessBus } from './in-process-bus';
 export type { InProcessBusOptions } from './in-process-bus';
-export { createOutbox, outgoing, defineOutboxCollection, outboxEventsOf, OutboxSessionRequiredError, OUTBOX_COLLECTION } from './outbox';
+export { createOutbox, outgoing, defineOutboxCollection, envelopeBytes, outboxEventsOf, OutboxSessionRequiredError, OUTBOX_COLLECTION } from './outbox';
 export type { OutboxOptions, OutboxDocument, OutboxEvent } from './outbox';
 export { OutboxRelay } from './outbox-relay';
 export type { OutboxRelayOptions, OutboxRelayStats } from './outbox-relay';

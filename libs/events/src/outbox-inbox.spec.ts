@@ -2,10 +2,10 @@ import { SpanKind, context, trace } from '@opentelemetry/api';
 import { InvalidArgumentError } from '@continuum/kit';
 import { createEmbeddedStore, type BaseDocument, type DocumentStore, type StoreSession } from '@continuum/store';
 import { sleep, waitFor } from '@continuum/testing';
-import { createEnvelope, decodePayload, encodeEnvelope } from './envelope';
+import { createEnvelope, decodeEnvelope, decodePayload, encodeEnvelope } from './envelope';
 import { createInboxConsumer } from './inbox';
 import { createInProcessBus } from './in-process-bus';
-import { createOutbox, defineOutboxCollection, outboxEventsOf, outgoing, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
+import { createOutbox, defineOutboxCollection, envelopeBytes, outboxEventsOf, outgoing, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { captureSpans, freshDomain, testEventType } from './test-support.test-util';
 import type { EventBus, EventEnvelope } from './types';
@@ -325,6 +325,9 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     expect(others).toHaveLength(0);
     expect(entry?._id).toBe(envelopes[0]?.eventId);
     expect(entry?.events?.map((e) => e.eventId)).toEqual(envelopes.map((e) => e.eventId));
+    // Stored as bytes, decodable as they are.
+    expect(entry?.events?.[0]?.envelope).toBeInstanceOf(Uint8Array);
+    expect(decodeEnvelope(envelopeBytes(entry?.events?.[0] ?? { envelope: '' })).eventId).toBe(envelopes[0]?.eventId);
     expect(outboxEventsOf(entry ? [entry] : []).map((e) => e.subjectProfileId)).toEqual(envelopes.map((e) => e.subjectProfileId));
     const relay = startRelay({ maxInFlight: 4 });
     await waitFor(() => relay.stats.marked === 300);

@@ -3,7 +3,7 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { DuplicateKeyError, type BaseDocument, type DocumentStore } from '@continuum/store';
 import { customerKey, decodeEnvelope, eventTypeName, routeOf } from './envelope';
 import { describeError, type EventLog } from './consumer-runner';
-import { defineOutboxCollection, OUTBOX_COLLECTION, outboxEventsOf, outboxSignalFor, type OutboxDocument, type OutboxEvent, type OutboxSignal } from './outbox';
+import { defineOutboxCollection, envelopeBytes, OUTBOX_COLLECTION, outboxEventsOf, outboxSignalFor, type OutboxDocument, type OutboxEvent, type OutboxSignal } from './outbox';
 import { contextFromTraceHeaders, inSpan, messagingAttributes, SpanKind, traceHeadersOf } from './trace';
 import type { EncodedEvent, EventBus, EventEnvelope } from './types';
 
@@ -241,7 +241,7 @@ export class OutboxRelay {
         if (doc.events === undefined && doc.subjectProfileId === undefined) {
           // An entry written before the outbox kept the customer beside the envelope.
           try {
-            subjectProfileId = decodeEnvelope(Buffer.from(event.envelope, 'base64')).subjectProfileId;
+            subjectProfileId = decodeEnvelope(envelopeBytes(event)).subjectProfileId;
           } catch (err) {
             // Cannot happen unless the collection was edited by hand; do not let it block the rest.
             this.opts.log?.error({ eventId: event.eventId, err: describeError(err) }, 'outbox relay: undecodable entry skipped');
@@ -338,7 +338,7 @@ export class OutboxRelay {
   private async publishOne(entry: Entry): Promise<void> {
     const stored = entry.event;
     // The stored bytes go out as they are: no decode and re-encode of the envelope.
-    const event: EncodedEvent = { data: Buffer.from(stored.envelope, 'base64'), eventId: stored.eventId, tenantId: entry.tenantId, domain: stored.domain, type: stored.type };
+    const event: EncodedEvent = { data: envelopeBytes(stored), eventId: stored.eventId, tenantId: entry.tenantId, domain: stored.domain, type: stored.type };
     const typeName = eventTypeName(stored);
     const parent = stored.traceparent ? contextFromTraceHeaders({ traceparent: stored.traceparent, tracestate: stored.tracestate }) : ROOT_CONTEXT;
     // The send span continues the producing span's trace; the consumer's span becomes its child.

@@ -20,11 +20,19 @@ export interface OutboxEvent {
   type: string;
   /** The customer the event is about ('' when none): the relay keeps each customer's events in order. */
   subjectProfileId: string;
-  /** The encoded EventEnvelope, base64: stored as text so both store backends keep it byte for byte. */
-  envelope: string;
+  /**
+   * The encoded EventEnvelope: bytes (binary in MongoDB, read back as a Buffer), or base64 text in
+   * entries written before the outbox stored bytes. `envelopeBytes` reads either.
+   */
+  envelope: Uint8Array | string;
   /** W3C trace context of the producing span, if there was one. */
   traceparent?: string;
   tracestate?: string;
+}
+
+/** The encoded envelope of an outbox event (decoding the base64 text of older entries). */
+export function envelopeBytes(event: Pick<OutboxEvent, 'envelope'>): Uint8Array {
+  return typeof event.envelope === 'string' ? Buffer.from(event.envelope, 'base64') : event.envelope;
 }
 
 /**
@@ -55,9 +63,9 @@ export interface OutboxDocument extends BaseDocument {
   tracestate?: string;
 }
 
-/** At most this many events per outbox entry, and at most about this much envelope text. */
+/** At most this many events per outbox entry, and at most about this many envelope bytes (MongoDB documents end at 16 MB). */
 const MAX_EVENTS_PER_ENTRY = 512;
-const MAX_ENTRY_ENVELOPE_CHARS = 4 * 1024 * 1024;
+const MAX_ENTRY_ENVELOPE_BYTES = 4 * 1024 * 1024;
 
 /**
  * The events of outbox entries, in order (an entry of the older one-event form gives its event;
@@ -182,7 +190,7 @@ class StoreOutbox implements Outbox {
     // Consecutive events of one tenant share an entry, so entries in `_id` order replay the given order.
     let entry: OutboxDocument | undefined;
     let entryEvents: OutboxEvent[] = [];
-    let entryChars = 0;
+    let entryBytes = 0;
     const entries: OutboxDocument[] = [];
     for (const [i, envelope] of envelopes.entries()) {
       const own = events[i]?.context;
@@ -193,20 +201,20 @@ class StoreOutbox implements Outbox {
         domain: envelope.domain,
         type: envelope.type,
         subjectProfileId: envelope.subjectProfileId,
-        envelope: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
+        envelope: data,
       };
       if (trace) {
         event.traceparent = trace.traceparent;
         if (trace.tracestate) event.tracestate = trace.tracestate;
       }
-      if (!entry || entry.tenantId !== envelope.tenantId || entryEvents.length >= MAX_EVENTS_PER_ENTRY || entryChars >= MAX_ENTRY_ENVELOPE_CHARS) {
+      if (!entry || entry.tenantId !== envelope.tenantId || entryEvents.length >= MAX_EVENTS_PER_ENTRY || entryBytes >= MAX_ENTRY_ENVELOPE_BYTES) {
         entryEvents = [];
-        entryChars = 0;
+        entryBytes = 0;
         entry = { _id: envelope.eventId, tenantId: envelope.tenantId, state: 'pending', events: entryEvents, createdAt: envelope.occurredAt ?? new Date() };
         entries.push(entry);
       }
       entryEvents.push(event);
-      entryChars += event.envelope.length;
+      entryBytes += data.byteLength;
     }
     for (let i = 0; i < entries.length; ) {
       // One write per run of entries of the same tenant.

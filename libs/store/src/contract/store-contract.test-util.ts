@@ -105,6 +105,16 @@ export function describeStoreContract(label: string, create: () => Promise<Contr
         expect(found?.traits).toEqual({ ltv: 12.5, address: { city: 'Leeds' } });
       });
 
+      it('keeps bytes as bytes, byte for byte, including inside arrays of objects', async () => {
+        const { a } = await profiles();
+        const bytes = Uint8Array.from([0, 1, 2, 254, 255]);
+        await a.insertOne({ _id: 'p1', traits: { blob: bytes, list: [{ blob: Buffer.from('hello') }] } } as unknown as Profile);
+        const found = (await a.findOne({ _id: 'p1' })) as unknown as { traits: { blob: unknown; list: { blob: unknown }[] } };
+        expect(found.traits.blob).toBeInstanceOf(Uint8Array);
+        expect([...(found.traits.blob as Uint8Array)]).toEqual([0, 1, 2, 254, 255]);
+        expect(Buffer.from(found.traits.list[0]?.blob as Uint8Array).toString()).toBe('hello');
+      });
+
       it('drops undefined fields (absent and undefined are the same)', async () => {
         const { a } = await profiles();
         await a.insertOne({ _id: 'p1', name: 'Ada', email: undefined });

@@ -345,6 +345,8 @@ export async function connectMongoStore(options: MongoStoreOptions): Promise<Mon
     retryReads: true,
     // Absent and undefined mean the same, as in the embedded store (which drops undefined fields).
     ignoreUndefined: true,
+    // Bytes come back as bytes (a Buffer), as from the embedded store, not as BSON Binary objects.
+    promoteBuffers: true,
     appName: 'continuum',
   });
   await client.connect();
