@@ -1,5 +1,5 @@
 import { testingV1 } from '@continuum/contracts';
-import { createEnvelope, decodeEnvelope, decodePayload, defineEvent, encodeEnvelope } from './envelope';
+import { createEnvelope, decodeEnvelope, decodePayload, defineEvent, encodeEnvelope, encodeEnvelopes, splitEnvelopes } from './envelope';
 import { testEventType, TestPayload } from './test-support.test-util';
 
 // Envelopes and payloads are encoded with writers reused across calls: each result must be its
@@ -41,5 +41,16 @@ describe('envelope encoding with reused writers', () => {
     const fresh = testingV1.EchoStreamRequest.encode({ message: 'after' }).finish();
     expect(Buffer.from(after.payload?.value ?? new Uint8Array()).equals(Buffer.from(fresh))).toBe(true);
     expect(decodePayload(type, decodeEnvelope(encodeEnvelope(after))).message).toBe('after');
+  });
+
+  it('keeps several envelopes in one byte string and gives each back byte for byte', () => {
+    const many = ['a', 'b'.repeat(300), ''].map((message, i) => createEnvelope(type, { tenantId: 'acme', subjectProfileId: `p-${i}`, payload: { message } }, { producer: 'test' }));
+    const parts = splitEnvelopes(encodeEnvelopes(many));
+    expect(parts).toHaveLength(3);
+    parts.forEach((part, i) => {
+      expect(Buffer.from(part).equals(Buffer.from(encodeEnvelope(many[i] as (typeof many)[number])))).toBe(true);
+      expect(decodeEnvelope(part).subjectProfileId).toBe(`p-${i}`);
+    });
+    expect(splitEnvelopes(encodeEnvelopes([]))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import { eventsV1, googleProtobuf } from '@continuum/contracts';
 import { InvalidArgumentError, type FieldViolation } from '@continuum/kit';
 import { EventTypeMismatchError } from './errors';
@@ -175,6 +175,22 @@ export function toEncodedEvent(event: EventEnvelope | EncodedEvent): EncodedEven
 
 export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
   return encodeWith('envelope', (writer) => eventsV1.EventEnvelope.encode(envelope, writer));
+}
+
+/** Several envelopes in one byte string, each preceded by its length (varint): protobuf's delimited form. */
+export function encodeEnvelopes(envelopes: readonly EventEnvelope[]): Uint8Array {
+  return encodeWith('envelope', (writer) => {
+    for (const envelope of envelopes) eventsV1.EventEnvelope.encode(envelope, writer.fork()).join();
+    return writer;
+  });
+}
+
+/** The encoded envelopes of `encodeEnvelopes` output, as views into it (no copies). */
+export function splitEnvelopes(data: Uint8Array): Uint8Array[] {
+  const reader = new BinaryReader(data);
+  const out: Uint8Array[] = [];
+  while (reader.pos < reader.len) out.push(reader.bytes());
+  return out;
 }
 
 export function decodeEnvelope(data: Uint8Array): EventEnvelope {

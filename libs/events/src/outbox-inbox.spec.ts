@@ -2,13 +2,17 @@ import { SpanKind, context, trace } from '@opentelemetry/api';
 import { InvalidArgumentError } from '@continuum/kit';
 import { createEmbeddedStore, type BaseDocument, type DocumentStore, type StoreSession } from '@continuum/store';
 import { sleep, waitFor } from '@continuum/testing';
-import { createEnvelope, decodeEnvelope, decodePayload, encodeEnvelope } from './envelope';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { createEnvelope, decodeEnvelope, decodePayload, encodeEnvelope, splitEnvelopes } from './envelope';
 import { createInboxConsumer } from './inbox';
 import { createInProcessBus } from './in-process-bus';
 import { createOutbox, defineOutboxCollection, envelopeBytes, outboxEventsOf, outgoing, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { captureSpans, freshDomain, testEventType } from './test-support.test-util';
 import type { EventBus, EventEnvelope } from './types';
+
+/** One length-delimited record, as an outbox entry keeps each envelope. */
+const encodeDelimited = (bytes: Uint8Array): Uint8Array => new BinaryWriter().bytes(bytes).finish();
 
 interface Counter extends BaseDocument {
   count: number;
@@ -325,9 +329,9 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     expect(others).toHaveLength(0);
     expect(entry?._id).toBe(envelopes[0]?.eventId);
     expect(entry?.events?.map((e) => e.eventId)).toEqual(envelopes.map((e) => e.eventId));
-    // Stored as bytes, decodable as they are.
-    expect(entry?.events?.[0]?.envelope).toBeInstanceOf(Uint8Array);
-    expect(decodeEnvelope(envelopeBytes(entry?.events?.[0] ?? { envelope: '' })).eventId).toBe(envelopes[0]?.eventId);
+    // The envelopes are kept together as bytes, one per event, in order.
+    expect(entry?.envelopes).toBeInstanceOf(Uint8Array);
+    expect(outboxEventsOf(entry ? [entry] : []).map((e) => decodeEnvelope(envelopeBytes(e)).eventId)).toEqual(envelopes.map((e) => e.eventId));
     expect(outboxEventsOf(entry ? [entry] : []).map((e) => e.subjectProfileId)).toEqual(envelopes.map((e) => e.subjectProfileId));
     const relay = startRelay({ maxInFlight: 4 });
     await waitFor(() => relay.stats.marked === 300);
@@ -397,6 +401,30 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     expect(inbox.stats.applied).toBe(20);
     expect(await store.unscoped(OUTBOX_COLLECTION).countDocuments({ state: 'pending' })).toBe(0);
     await inbox.drain();
+  });
+
+  it('skips an entry whose bytes do not hold an envelope per event, and publishes the others', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const received: string[] = [];
+    const sub = await bus.subscribe({ durable: 'all', domain }, async (event) => {
+      received.push(decodePayload(type, event.envelope).message);
+    });
+    await store.withTransaction((session) => outbox.appendAll(session, [outgoing(type, { tenantId: 'acme', payload: { message: 'one' } }), outgoing(type, { tenantId: 'acme', payload: { message: 'two' } })]));
+    // Cut the second envelope off the entry, as a hand edit of the collection might.
+    const [broken] = await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).find({});
+    const firstOnly = splitEnvelopes(broken?.envelopes ?? new Uint8Array())[0] ?? new Uint8Array();
+    await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).updateOne({ _id: broken?._id }, { $set: { envelopes: encodeDelimited(firstOnly) } });
+    await store.withTransaction((session) => outbox.append(session, type, { tenantId: 'acme', payload: { message: 'three' } }));
+    const relay = startRelay();
+    await waitFor(() => received.includes('three'));
+    await sleep(100);
+    expect(received).toEqual(['three']);
+    expect(relay.stats.published).toBe(1);
+    expect(await store.unscoped(OUTBOX_COLLECTION).countDocuments({ state: 'pending' })).toBe(1);
+    await sub.drain();
   });
 
   it('still publishes an entry of the older one-event form', async () => {

@@ -236,7 +236,15 @@ export class OutboxRelay {
     const docs = await this.outbox().find({ state: 'pending' }, { sort: { _id: 1 }, limit: this.opts.batchSize });
     const entries: Entry[] = [];
     for (const doc of docs) {
-      for (const event of outboxEventsOf([doc])) {
+      let events: OutboxEvent[];
+      try {
+        events = outboxEventsOf([doc]);
+      } catch (err) {
+        // Cannot happen unless the collection was edited by hand; do not let it block the rest.
+        this.opts.log?.error({ entryId: doc._id, err: describeError(err) }, 'outbox relay: unreadable entry skipped');
+        continue;
+      }
+      for (const event of events) {
         let subjectProfileId: string | undefined = event.subjectProfileId;
         if (doc.events === undefined && doc.subjectProfileId === undefined) {
           // An entry written before the outbox kept the customer beside the envelope.

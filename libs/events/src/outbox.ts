@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { BaseDocument, DocumentStore, StoreSession } from '@continuum/store';
-import { createEnvelope, encodeEnvelope } from './envelope';
+import { createEnvelope, encodeEnvelopes, splitEnvelopes } from './envelope';
 import { traceHeadersOf } from './trace';
 import type { EventEnvelope, EventType, NewEvent, Outbox, OutgoingEvent } from './types';
 
@@ -12,22 +12,24 @@ import type { EventEnvelope, EventType, NewEvent, Outbox, OutgoingEvent } from '
  */
 export const OUTBOX_COLLECTION = 'outbox';
 
-/** One event of an outbox entry, with what the relay needs to publish it without decoding it. */
-export interface OutboxEvent {
+/** What an outbox entry keeps of each of its events beside the encoded envelope. */
+export interface OutboxEventInfo {
   /** The event id (UUIDv7: time ordered). */
   eventId: string;
   domain: string;
   type: string;
   /** The customer the event is about ('' when none): the relay keeps each customer's events in order. */
   subjectProfileId: string;
-  /**
-   * The encoded EventEnvelope: bytes (binary in MongoDB, read back as a Buffer), or base64 text in
-   * entries written before the outbox stored bytes. `envelopeBytes` reads either.
-   */
-  envelope: Uint8Array | string;
   /** W3C trace context of the producing span, if there was one. */
   traceparent?: string;
   tracestate?: string;
+  /** The encoded envelope, in entries written before the envelopes were kept together (base64 text or bytes). */
+  envelope?: Uint8Array | string;
+}
+
+/** One event of an outbox entry with its encoded EventEnvelope, as `outboxEventsOf` gives it. */
+export interface OutboxEvent extends OutboxEventInfo {
+  envelope: Uint8Array | string;
 }
 
 /** The encoded envelope of an outbox event (decoding the base64 text of older entries). */
@@ -39,21 +41,24 @@ export function envelopeBytes(event: Pick<OutboxEvent, 'envelope'>): Uint8Array 
  * One outbox entry: the events of one tenant that one append stored together, in production
  * order. A batch of state changes (streamed ingestion, group commit) appends hundreds of events at
  * once; keeping them in one document makes the outbox's own work (the write, the relay's read,
- * marking sent, the clean-up) once per batch instead of once per event.
+ * marking sent, the clean-up) once per batch instead of once per event, and their encoded
+ * envelopes in one byte string makes storing and reading them one copy instead of one per event.
  */
 export interface OutboxDocument extends BaseDocument {
   /** The id of the entry's first event: `_id` order is production order. */
   _id: string;
   state: 'pending' | 'sent';
   /** The events, in the order they were appended (at least one). */
-  events?: OutboxEvent[];
+  events?: OutboxEventInfo[];
+  /** Their encoded EventEnvelopes, in the same order, each preceded by its length (varint). */
+  envelopes?: Uint8Array;
   createdAt: Date;
   /** When the broker had acknowledged every event of the entry (state `sent`). */
   sentAt?: Date;
   /**
    * Entries written before entries held several events carry their one event at the top level
-   * (`_id` is its id); the relay still publishes them. `subjectProfileId` may be absent from the
-   * oldest ones (the relay then decodes the envelope).
+   * (`_id` is its id, the envelope base64 text); the relay still publishes them.
+   * `subjectProfileId` may be absent from the oldest ones (the relay then decodes the envelope).
    */
   domain?: string;
   type?: string;
@@ -63,24 +68,42 @@ export interface OutboxDocument extends BaseDocument {
   tracestate?: string;
 }
 
-/** At most this many events per outbox entry, and at most about this many envelope bytes (MongoDB documents end at 16 MB). */
+/**
+ * At most this many events per outbox entry. Events carry ids and a few fields (a few hundred
+ * bytes each), so an entry stays far below MongoDB's 16 MB document limit.
+ */
 const MAX_EVENTS_PER_ENTRY = 512;
-const MAX_ENTRY_ENVELOPE_BYTES = 4 * 1024 * 1024;
 
 /**
- * The events of outbox entries, in order (an entry of the older one-event form gives its event;
- * its subject is '' when it was not stored).
+ * The events of outbox entries, in order, each with its encoded envelope (a view into the entry's
+ * bytes; an entry of an older form gives its events as stored; the subject of the oldest
+ * one-event entries is '' when it was not stored). Throws when an entry's bytes do not hold one
+ * envelope per event.
  */
 export function outboxEventsOf(docs: readonly OutboxDocument[]): OutboxEvent[] {
-  return docs.flatMap((doc) => doc.events ?? legacyEvent(doc));
+  const out: OutboxEvent[] = [];
+  for (const doc of docs) {
+    if (!doc.events) {
+      const legacy = legacyEvent(doc);
+      if (legacy) out.push(legacy);
+      continue;
+    }
+    const envelopes = doc.envelopes ? splitEnvelopes(doc.envelopes) : [];
+    doc.events.forEach((info, i) => {
+      const envelope = info.envelope ?? envelopes[i];
+      if (envelope === undefined) throw new Error(`outbox entry ${doc._id} has no envelope for event ${info.eventId}`);
+      out.push({ ...info, envelope });
+    });
+  }
+  return out;
 }
 
-function legacyEvent(doc: OutboxDocument): OutboxEvent[] {
-  if (doc.envelope === undefined || doc.domain === undefined || doc.type === undefined) return [];
+function legacyEvent(doc: OutboxDocument): OutboxEvent | undefined {
+  if (doc.envelope === undefined || doc.domain === undefined || doc.type === undefined) return undefined;
   const event: OutboxEvent = { eventId: doc._id, domain: doc.domain, type: doc.type, subjectProfileId: doc.subjectProfileId ?? '', envelope: doc.envelope };
   if (doc.traceparent) event.traceparent = doc.traceparent;
   if (doc.tracestate) event.tracestate = doc.tracestate;
-  return [event];
+  return event;
 }
 
 /**
@@ -188,33 +211,26 @@ class StoreOutbox implements Outbox {
     await this.ready;
     const active = traceHeadersOf();
     // Consecutive events of one tenant share an entry, so entries in `_id` order replay the given order.
-    let entry: OutboxDocument | undefined;
-    let entryEvents: OutboxEvent[] = [];
-    let entryBytes = 0;
     const entries: OutboxDocument[] = [];
-    for (const [i, envelope] of envelopes.entries()) {
-      const own = events[i]?.context;
-      const trace = own ? traceHeadersOf(own) : active;
-      const data = encodeEnvelope(envelope);
-      const event: OutboxEvent = {
-        eventId: envelope.eventId,
-        domain: envelope.domain,
-        type: envelope.type,
-        subjectProfileId: envelope.subjectProfileId,
-        envelope: data,
-      };
-      if (trace) {
-        event.traceparent = trace.traceparent;
-        if (trace.tracestate) event.tracestate = trace.tracestate;
-      }
-      if (!entry || entry.tenantId !== envelope.tenantId || entryEvents.length >= MAX_EVENTS_PER_ENTRY || entryBytes >= MAX_ENTRY_ENVELOPE_BYTES) {
-        entryEvents = [];
-        entryBytes = 0;
-        entry = { _id: envelope.eventId, tenantId: envelope.tenantId, state: 'pending', events: entryEvents, createdAt: envelope.occurredAt ?? new Date() };
-        entries.push(entry);
-      }
-      entryEvents.push(event);
-      entryBytes += data.byteLength;
+    let first = 0;
+    while (first < envelopes.length) {
+      const tenantId = (envelopes[first] as EventEnvelope).tenantId;
+      let end = first + 1;
+      while (end < envelopes.length && end - first < MAX_EVENTS_PER_ENTRY && (envelopes[end] as EventEnvelope).tenantId === tenantId) end++;
+      const members = envelopes.slice(first, end);
+      const infos = members.map((envelope, k): OutboxEventInfo => {
+        const own = events[first + k]?.context;
+        const trace = own ? traceHeadersOf(own) : active;
+        const info: OutboxEventInfo = { eventId: envelope.eventId, domain: envelope.domain, type: envelope.type, subjectProfileId: envelope.subjectProfileId };
+        if (trace) {
+          info.traceparent = trace.traceparent;
+          if (trace.tracestate) info.tracestate = trace.tracestate;
+        }
+        return info;
+      });
+      const head = members[0] as EventEnvelope;
+      entries.push({ _id: head.eventId, tenantId, state: 'pending', events: infos, envelopes: encodeEnvelopes(members), createdAt: head.occurredAt ?? new Date() });
+      first = end;
     }
     for (let i = 0; i < entries.length; ) {
       // One write per run of entries of the same tenant.
