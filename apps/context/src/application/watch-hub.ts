@@ -53,6 +53,8 @@ export class WatchHub {
 
   /** Tells every watcher of these profiles that something changed. */
   notify(tenantId: string, profileIds: Iterable<string>, notice: ContextChangeNotice): void {
+    // Every recording notifies: with nobody watching (the common case) there is nothing to look up.
+    if (this.listeners.size === 0) return;
     const seen = new Set<string>();
     for (const profileId of profileIds) {
       if (seen.has(profileId)) continue;
