@@ -361,6 +361,28 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await sub.drain();
   });
 
+  it('splits an append of large events so that no entry nears MongoDB\'s 16 MB document limit', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const received: string[] = [];
+    const sub = await bus.subscribe({ durable: 'all', domain }, async (event) => {
+      received.push(decodePayload(type, event.envelope).message.slice(0, 8));
+    });
+    // 40 events of 500 kB: 20 MB in all, far fewer than 512 events.
+    const big = (i: number): string => `${String(i).padStart(8, '0')}${'x'.repeat(500_000)}`;
+    await store.withTransaction((session) => outbox.appendAll(session, Array.from({ length: 40 }, (_, i) => outgoing(type, { tenantId: 'acme', subjectProfileId: 'one', payload: { message: big(i) } }))));
+    const entries = await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).find({}, { sort: { _id: 1 } });
+    expect(entries.length).toBeGreaterThan(1);
+    for (const entry of entries) expect(entry.envelopes?.byteLength).toBeLessThanOrEqual(4 * 1024 * 1024 + 600_000);
+    expect(entries.reduce((sum, e) => sum + (e.events?.length ?? 0), 0)).toBe(40);
+    startRelay();
+    await waitFor(() => received.length === 40, { timeoutMs: 15000 });
+    expect(received).toEqual(Array.from({ length: 40 }, (_, i) => String(i).padStart(8, '0')));
+    await sub.drain();
+  });
+
   it('publishes an entry again in full when its relay died half way through it; the inbox applies each event once', async () => {
     const domain = freshDomain('ob');
     const type = testEventType(domain);

@@ -68,11 +68,29 @@ export interface OutboxDocument extends BaseDocument {
   tracestate?: string;
 }
 
-/**
- * At most this many events per outbox entry. Events carry ids and a few fields (a few hundred
- * bytes each), so an entry stays far below MongoDB's 16 MB document limit.
- */
+/** At most this many events per outbox entry. */
 const MAX_EVENTS_PER_ENTRY = 512;
+
+/**
+ * At most about this many envelope bytes per outbox entry: payloads have no size limit of their
+ * own, and MongoDB refuses documents over 16 MB (an append of 512 events of 40 kB would fail). An
+ * event larger than this gets an entry to itself.
+ */
+const MAX_ENTRY_ENVELOPE_BYTES = 4 * 1024 * 1024;
+
+/** An upper bound of an envelope's encoded size (without encoding it): its payload bytes, its strings as UTF-8 at worst, and tags and lengths. */
+function envelopeSizeBound(envelope: EventEnvelope): number {
+  const strings =
+    envelope.eventId.length +
+    envelope.tenantId.length +
+    envelope.domain.length +
+    envelope.type.length +
+    envelope.producer.length +
+    envelope.subjectProfileId.length +
+    envelope.causationId.length +
+    (envelope.payload?.typeUrl.length ?? 0);
+  return 3 * strings + (envelope.payload?.value.byteLength ?? 0) + 128;
+}
 
 /**
  * The events of outbox entries, in order, each with its encoded envelope (a view into the entry's
@@ -216,7 +234,12 @@ class StoreOutbox implements Outbox {
     while (first < envelopes.length) {
       const tenantId = (envelopes[first] as EventEnvelope).tenantId;
       let end = first + 1;
-      while (end < envelopes.length && end - first < MAX_EVENTS_PER_ENTRY && (envelopes[end] as EventEnvelope).tenantId === tenantId) end++;
+      let bytes = envelopeSizeBound(envelopes[first] as EventEnvelope);
+      while (end < envelopes.length && end - first < MAX_EVENTS_PER_ENTRY && (envelopes[end] as EventEnvelope).tenantId === tenantId) {
+        bytes += envelopeSizeBound(envelopes[end] as EventEnvelope);
+        if (bytes > MAX_ENTRY_ENVELOPE_BYTES) break;
+        end++;
+      }
       const members = envelopes.slice(first, end);
       const infos = members.map((envelope, k): OutboxEventInfo => {
         const own = events[first + k]?.context;
