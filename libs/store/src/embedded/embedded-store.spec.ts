@@ -223,6 +223,39 @@ describe('embedded store: transactions and isolation', () => {
     expect((await a.find({ segment: 's3' }, { sort: sorts[1], limit: 2 })).map((d) => d._id)).toEqual(['p103', 'p13']);
   });
 
+  it('a walk the index gives up half way (an embedded document as a key) still finds every match for a reader outside a running transaction', async () => {
+    const store = createEmbeddedStore();
+    await store.defineCollection('events', [{ key: { stream: 1, at: 1, tag: 1 } }]);
+    const events = store.forTenant('tenant-a').collection<BaseDocument & { stream: string; at: number; tag: unknown }>('events');
+    // at=1 and at=2 walk in order; under at=3 a tag is an object, which the index cannot order.
+    await events.insertMany([
+      { _id: 'e1', tenantId: 'tenant-a', stream: 's', at: 1, tag: 'a' },
+      { _id: 'e2', tenantId: 'tenant-a', stream: 's', at: 2, tag: 'b' },
+      { _id: 'e3', tenantId: 'tenant-a', stream: 's', at: 3, tag: { k: 1 } },
+      { _id: 'e4', tenantId: 'tenant-a', stream: 's', at: 3, tag: 'c' },
+      { _id: 'other', tenantId: 'tenant-a', stream: 't', at: 0, tag: 'x' },
+    ]);
+    const sort = { at: 1, tag: 1 } as const;
+    const expected = (await events.find({ stream: 's' }, { sort, limit: 10 })).map((d) => d._id);
+    expect(expected).toEqual(['e1', 'e2', 'e4', 'e3']);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let inside!: () => void;
+    const reached = new Promise<void>((r) => (inside = r));
+    const txn = store.withTransaction(async (session) => {
+      await events.updateOne({ _id: 'other' }, { $set: { at: 5 } }, { session });
+      inside();
+      await gate;
+    });
+    await reached;
+    try {
+      expect((await events.find({ stream: 's' }, { sort, limit: 10 })).map((d) => d._id)).toEqual(expected);
+    } finally {
+      release();
+      await txn;
+    }
+  });
+
   it('a write outside the transaction waits until the transaction has finished', async () => {
     const { a, store } = await seeded(1);
     const order: string[] = [];

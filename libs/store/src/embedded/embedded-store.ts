@@ -183,6 +183,12 @@ class Selection {
     this.seen ??= new Set();
   }
 
+  /** Forgets what was visited (an ordered walk given up half way): the selection starts again. */
+  reset(): void {
+    this.out.length = 0;
+    this.seen?.clear();
+  }
+
   /** Visits a candidate by id: the version this reader may see. Returns true to stop. */
   visit(tenantId: string, id: string): boolean {
     const seen = this.seen;
@@ -611,7 +617,8 @@ export class EmbeddedCollection implements CollectionBackend {
       return run.out.length >= wanted;
     });
     if (result === null) {
-      run.out.length = 0;
+      // The ids visited before the index gave up must be visited again by the plan that follows.
+      run.reset();
       return false;
     }
     if (changed) {
