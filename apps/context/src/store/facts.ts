@@ -50,9 +50,13 @@ export class FactRepository {
       await this.col.insertOne(doc, { session });
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
-      // Stored by a concurrent transaction since it was read: take the upsert's path (on MongoDB
-      // the failed insert aborted the transaction, which is then retried from the start).
-      await this.col.updateOne({ originProfileId, key: fact.key }, { $set: fields }, { upsert: true, session });
+      // Stored after it was read, or under another profile than the caller read (a merge it did
+      // not see yet): compare with that one and keep the newer, and return the stored document,
+      // whose _id later captures of this key update. (On MongoDB the failed insert aborted the
+      // transaction: this read fails and the transaction is retried from the start.)
+      const stored = await this.col.findOne({ originProfileId, key: fact.key }, { session });
+      if (!stored) throw err;
+      return this.keepLatest(fact, profileId, originProfileId, stored, session);
     }
     return doc;
   }
