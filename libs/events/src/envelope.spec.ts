@@ -1,5 +1,5 @@
 import { testingV1 } from '@continuum/contracts';
-import { createEnvelope, decodeEnvelope, decodePayload, defineEvent, encodeEnvelope, encodeEnvelopes, splitEnvelopes } from './envelope';
+import { createEnvelope, decodeEnvelope, decodePayload, defineEvent, encodeEnvelope, encodeEnvelopes, packPayload, splitEnvelopes } from './envelope';
 import { testEventType, TestPayload } from './test-support.test-util';
 
 // Envelopes and payloads are encoded with writers reused across calls: each result must be its
@@ -41,6 +41,26 @@ describe('envelope encoding with reused writers', () => {
     const fresh = testingV1.EchoStreamRequest.encode({ message: 'after' }).finish();
     expect(Buffer.from(after.payload?.value ?? new Uint8Array()).equals(Buffer.from(fresh))).toBe(true);
     expect(decodePayload(type, decodeEnvelope(encodeEnvelope(after))).message).toBe('after');
+  });
+
+  it('encodes a payload whose codec packs another payload while it writes (a nested encode)', () => {
+    const nesting = defineEvent<{ message: string }>({
+      domain: 'envtest',
+      type: 'nesting_happened',
+      payloadType: 'continuum.testing.v1.EchoStreamRequest',
+      codec: {
+        ...testingV1.EchoStreamRequest,
+        encode(message, writer) {
+          const out = testingV1.EchoStreamRequest.encode(message, writer);
+          // Half way through its own message, the codec packs an inner payload (field 2, unknown to the decoder).
+          const inner = packPayload(type, { message: 'inner' });
+          expect(Buffer.from(inner.value).equals(Buffer.from(testingV1.EchoStreamRequest.encode({ message: 'inner' }).finish()))).toBe(true);
+          return out.uint32(18).bytes(inner.value);
+        },
+      },
+    });
+    const outer = createEnvelope(nesting, { tenantId: 'acme', payload: { message: 'outer' } }, { producer: 'test' });
+    expect(testingV1.EchoStreamRequest.decode(outer.payload?.value ?? new Uint8Array()).message).toBe('outer');
   });
 
   it('keeps several envelopes in one byte string and gives each back byte for byte', () => {

@@ -38,19 +38,25 @@ export function eventTypeName(type: { domain: string; type: string }): string {
 }
 
 /**
- * Writers reused by every encode in this process (encoding is synchronous, so one at a time): a
+ * Writers reused by every encode in this process (encoding is synchronous; a nested encode takes a fresh one): a
  * fresh writer starts small and reallocates its buffer as it grows, several times per envelope;
  * a reused one has grown once. `finish()` copies the bytes out and resets it.
  */
 const writers = { payload: new BinaryWriter(), envelope: new BinaryWriter() };
+/** Writers in use: an encode inside another (a payload codec that packs a payload) gets a fresh writer. */
+const busy = { payload: false, envelope: false };
 
 function encodeWith(which: keyof typeof writers, encode: (writer: BinaryWriter) => { finish(): Uint8Array }): Uint8Array {
+  if (busy[which]) return encode(new BinaryWriter()).finish();
+  busy[which] = true;
   try {
     return encode(writers[which]).finish();
   } catch (err) {
     // A failed encode leaves the writer mid-message: start over with a fresh one.
     writers[which] = new BinaryWriter();
     throw err;
+  } finally {
+    busy[which] = false;
   }
 }
 
