@@ -1,4 +1,5 @@
 import { testingV1 } from '@continuum/contracts';
+import type { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { createEnvelope, decodeEnvelope, decodePayload, defineEvent, encodeEnvelope, encodeEnvelopes, packPayload, splitEnvelopes } from './envelope';
 import { testEventType, TestPayload } from './test-support.test-util';
 
@@ -61,6 +62,27 @@ describe('envelope encoding with reused writers', () => {
     });
     const outer = createEnvelope(nesting, { tenantId: 'acme', payload: { message: 'outer' } }, { producer: 'test' });
     expect(testingV1.EchoStreamRequest.decode(outer.payload?.value ?? new Uint8Array()).message).toBe('outer');
+  });
+
+  it('does not keep a writer that grew past 1 MB for later encodes', () => {
+    const given: BinaryWriter[] = [];
+    const recording = defineEvent<{ message: string }>({
+      domain: 'envtest',
+      type: 'recorded',
+      payloadType: 'continuum.testing.v1.EchoStreamRequest',
+      codec: {
+        ...testingV1.EchoStreamRequest,
+        encode(message, writer) {
+          if (writer) given.push(writer);
+          return testingV1.EchoStreamRequest.encode(message, writer);
+        },
+      },
+    });
+    createEnvelope(recording, { tenantId: 'acme', payload: { message: 'x'.repeat(2_000_000) } }, { producer: 'test' });
+    createEnvelope(recording, { tenantId: 'acme', payload: { message: 'small' } }, { producer: 'test' });
+    expect(given).toHaveLength(2);
+    // The writer that holds a buffer of 2 MB or more is dropped, not reused.
+    expect(given[1]).not.toBe(given[0]);
   });
 
   it('keeps several envelopes in one byte string and gives each back byte for byte', () => {

@@ -43,6 +43,8 @@ export function eventTypeName(type: { domain: string; type: string }): string {
  * a reused one has grown once. `finish()` copies the bytes out and resets it.
  */
 const writers = { payload: new BinaryWriter(), envelope: new BinaryWriter() };
+/** A writer that encoded more than this is replaced, so a rare large message does not hold its buffer for good. */
+const MAX_KEPT_WRITER_BYTES = 1024 * 1024;
 /** Writers in use: an encode inside another (a payload codec that packs a payload) gets a fresh writer. */
 const busy = { payload: false, envelope: false };
 
@@ -50,7 +52,10 @@ function encodeWith(which: keyof typeof writers, encode: (writer: BinaryWriter) 
   if (busy[which]) return encode(new BinaryWriter()).finish();
   busy[which] = true;
   try {
-    return encode(writers[which]).finish();
+    const bytes = encode(writers[which]).finish();
+    // The writer keeps its buffer (up to twice the largest message): one that grew large is let go.
+    if (bytes.byteLength > MAX_KEPT_WRITER_BYTES) writers[which] = new BinaryWriter();
+    return bytes;
   } catch (err) {
     // A failed encode leaves the writer mid-message: start over with a fresh one.
     writers[which] = new BinaryWriter();
