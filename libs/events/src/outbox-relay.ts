@@ -29,8 +29,10 @@ export interface OutboxRelayOptions {
   /** Publishes waiting for their ack at once (default 16). */
   maxInFlight?: number;
   /**
-   * Entries read per query (default 1024; an entry holds the events of one append, one to a few
-   * hundred). With a backlog, fewer, larger reads cost less per event.
+   * Entries read per query (default 128; an entry holds the events of one append: one to 512, at
+   * most about 4 MB of envelopes). With a backlog, fewer, larger reads cost less per event, but a
+   * read holds its entries in memory until they are published: 128 bounds that to 65,536 events
+   * and, in the worst case of very large payloads, about 512 MB.
    */
   batchSize?: number;
   /** Fallback poll interval in ms (default 1000). */
@@ -111,7 +113,7 @@ export class OutboxRelay {
   constructor(options: OutboxRelayOptions) {
     this.opts = {
       maxInFlight: 16,
-      batchSize: 1024,
+      batchSize: 128,
       pollIntervalMs: 1000,
       leaseMs: 15_000,
       retentionMs: 3600_000,
