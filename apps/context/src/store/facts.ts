@@ -45,15 +45,20 @@ export class FactRepository {
       await this.col.updateOne({ _id: existing._id }, { $set: fields }, { session });
       return { ...existing, ...fields };
     }
+    // The caller read the facts under the owner it resolved; one of this origin may be stored under
+    // another profile (a merge committed since). Look it up by the unique (origin, key) before
+    // inserting: on MongoDB a duplicate-key insert aborts the transaction, and its retries would
+    // fail the same way.
+    const elsewhere = await this.col.findOne({ originProfileId, key: fact.key }, { session });
+    if (elsewhere) return this.keepLatest(fact, profileId, originProfileId, elsewhere, session);
     const doc: FactDoc = { _id: newId(), tenantId: this.tenantId, ...fields };
     try {
       await this.col.insertOne(doc, { session });
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
-      // Stored after it was read, or under another profile than the caller read (a merge it did
-      // not see yet): compare with that one and keep the newer, and return the stored document,
-      // whose _id later captures of this key update. (On MongoDB the failed insert aborted the
-      // transaction: this read fails and the transaction is retried from the start.)
+      // Stored since the lookup by a concurrent transaction (MongoDB: the failed insert aborted
+      // the transaction, this read fails and the transaction is retried, finding it then): compare
+      // with that one and keep the newer, and return the stored document.
       const stored = await this.col.findOne({ originProfileId, key: fact.key }, { session });
       if (!stored) throw err;
       return this.keepLatest(fact, profileId, originProfileId, stored, session);

@@ -44,7 +44,10 @@ export class ProfileRepository {
    * kept here: GetContext walks the timeline index for them.
    */
   async addToSummary(profileId: string, touchpoints: readonly SummaryInput[], known: ProfileDoc | undefined, session: StoreSession): Promise<void> {
-    let current = known;
+    // Unknown to the caller's read (made before the transaction): look in the transaction before
+    // inserting — on MongoDB a duplicate-key insert aborts the transaction, and its retries, with
+    // the same stale read, would fail the same way.
+    let current = known ?? (await this.get(profileId, { session }));
     for (let attempt = 0; attempt < 5; attempt++) {
       if (!current) {
         try {
