@@ -341,6 +341,44 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await sub.drain();
   });
 
+  it('reads large entries a few at a time: the entry limit of a read follows the largest entry met', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const entryOf500 = (e: number) => Array.from({ length: 500 }, (_, i) => outgoing(type, { tenantId: 'acme', subjectProfileId: `c${i % 7}`, payload: { message: `${e}-${i}` } }));
+    // The relay's reads of the outbox, with the limit each asked for and the entries it got.
+    const reads: { limit: number | undefined; entries: number }[] = [];
+    const unscoped = store.unscoped.bind(store);
+    store.unscoped = <T extends BaseDocument>(name: string) => {
+      const collection = unscoped<T>(name);
+      if (name !== OUTBOX_COLLECTION) return collection;
+      const find = collection.find.bind(collection);
+      collection.find = async (filter, options) => {
+        const docs = await find(filter, options);
+        if ((filter as { state?: string }).state === 'pending') reads.push({ limit: options?.limit, entries: docs.length });
+        return docs;
+      };
+      return collection;
+    };
+    const relay = startRelay({ maxEventsPerRead: 1000 });
+    // One entry first: the first read (at most 64 entries) meets its 500 events.
+    await store.withTransaction((session) => outbox.appendAll(session, entryOf500(0)));
+    await waitFor(() => relay.stats.marked === 500, { timeoutMs: 15000 });
+    // Then a backlog of six such entries, committed together.
+    await store.withTransaction(async (session) => {
+      for (let e = 1; e <= 6; e++) await outbox.appendAll(session, entryOf500(e));
+    });
+    await waitFor(() => relay.stats.marked === 3500, { timeoutMs: 15000 });
+    const withEntries = reads.filter((r) => r.entries > 0);
+    expect(withEntries[0]).toEqual({ limit: 64, entries: 1 });
+    // Every later read asks for two entries (1000 / 500): the backlog took three reads.
+    const later = withEntries.slice(1);
+    expect(later.map((r) => r.limit)).toEqual(later.map(() => 2));
+    expect(later.map((r) => r.entries)).toEqual([2, 2, 2]);
+    expect(relay.stats.published).toBe(3500);
+  });
+
   it('splits a very large append into entries of at most 512 events, published in order', async () => {
     const domain = freshDomain('ob');
     const type = testEventType(domain);

@@ -29,12 +29,19 @@ export interface OutboxRelayOptions {
   /** Publishes waiting for their ack at once (default 16). */
   maxInFlight?: number;
   /**
-   * Entries read per query (default 128; an entry holds the events of one append: one to 512, at
-   * most about 4 MB of envelopes). With a backlog, fewer, larger reads cost less per event, but a
-   * read holds its entries in memory until they are published: 128 bounds that to 65,536 events
-   * and, in the worst case of very large payloads, about 512 MB.
+   * At most this many entries per read (default 8192). With a backlog, fewer, larger reads cost
+   * much less per event (a read of the pending entries across tenants sorts them: on a
+   * 40,000-entry backlog of one-event entries, reads of 128 cost ~75 µs of CPU per event, of 8192
+   * ~47, bench/events). An entry holds the events of one append (one to 512), so the relay reads
+   * fewer entries when they are large: see `maxEventsPerRead`.
    */
   batchSize?: number;
+  /**
+   * About how many events a read may bring (default 8192): the next read's entry limit is this
+   * divided by the largest entry the last read met (the first read takes at most 64 entries). A
+   * read holds its events in memory until they are published.
+   */
+  maxEventsPerRead?: number;
   /** Fallback poll interval in ms (default 1000). */
   pollIntervalMs?: number;
   /** Lease duration in ms; renewed at a third of it (default 15 000). */
@@ -108,12 +115,15 @@ export class OutboxRelay {
   /** A lease renewal started while publishing, if one is running. */
   private renewing: Promise<void> | undefined;
   private stopWake: (() => void) | undefined;
+  /** Entries the next read asks for: few until the size of entries is known. */
+  private readLimit: number;
   readonly stats: OutboxRelayStats = { published: 0, marked: 0, failures: 0, leader: false };
 
   constructor(options: OutboxRelayOptions) {
     this.opts = {
       maxInFlight: 16,
-      batchSize: 128,
+      batchSize: 8192,
+      maxEventsPerRead: 8192,
       pollIntervalMs: 1000,
       leaseMs: 15_000,
       retentionMs: 3600_000,
@@ -124,6 +134,7 @@ export class OutboxRelay {
       ...options,
     };
     this.signal = outboxSignalFor(options.store);
+    this.readLimit = Math.min(64, this.opts.batchSize);
   }
 
   /** Starts publishing in the background. */
@@ -235,7 +246,11 @@ export class OutboxRelay {
   }
 
   private async readPending(): Promise<Entry[]> {
-    const docs = await this.outbox().find({ state: 'pending' }, { sort: { _id: 1 }, limit: this.opts.batchSize });
+    const docs = await this.outbox().find({ state: 'pending' }, { sort: { _id: 1 }, limit: this.readLimit });
+    // Size the next read by the largest entry met, so that large entries are read a few at a time.
+    let largest = 1;
+    for (const doc of docs) largest = Math.max(largest, doc.events?.length ?? 1);
+    if (docs.length > 0) this.readLimit = Math.max(1, Math.min(this.opts.batchSize, Math.floor(this.opts.maxEventsPerRead / largest)));
     const entries: Entry[] = [];
     for (const doc of docs) {
       let events: OutboxEvent[];
