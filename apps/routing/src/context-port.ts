@@ -116,7 +116,7 @@ export function grpcContextPort(options: GrpcContextPortOptions): ContextPort {
 
   let batchSupported = true;
   let lastAsked = Number.NEGATIVE_INFINITY;
-  let scheduled = false;
+  /** Queries waiting for the next flush, per tenant and authorization; non-empty iff a flush is scheduled. */
   const groups = new Map<string, Waiting[]>();
 
   const sendBatch = async (batch: readonly Waiting[]): Promise<void> => {
@@ -145,7 +145,6 @@ export function grpcContextPort(options: GrpcContextPortOptions): ContextPort {
   };
 
   const flush = (): void => {
-    scheduled = false;
     for (const [key, waiting] of groups) {
       groups.delete(key);
       for (let i = 0; i < waiting.length; i += MAX_BATCH) {
@@ -165,13 +164,10 @@ export function grpcContextPort(options: GrpcContextPortOptions): ContextPort {
       return new Promise<RoutingContext>((resolve, reject) => {
         const key = `${ctx.tenantId}\u0000${String(ctx.metadata.get('authorization')[0] ?? '')}`;
         const waiting = { query, ctx, origin: context.active(), resolve, reject };
+        if (groups.size === 0) setImmediate(flush);
         const group = groups.get(key);
         if (group) group.push(waiting);
         else groups.set(key, [waiting]);
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
       });
     },
     close: () => client.close(),
