@@ -419,6 +419,26 @@ describe('embedded store: expiring collections', () => {
     await store.close();
   });
 
+  it('a background sweep that fails (the write lock held too long) is tried again at the next one, and does not reject unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const store = createEmbeddedStore({ lockTimeoutMs: 50 });
+    try {
+      await store.defineCollection('sessions', [], { expireAfter: { field: 'at', seconds: 1 } });
+      const sessions = store.forTenant('acme').collection<Expiring>('sessions');
+      await sessions.insertOne({ _id: 'stale', at: new Date(Date.now() - 10_000) });
+      // Sweeps run every 500 ms here; the transaction holds the write lock across at least one, which gives up after 50 ms.
+      await store.withTransaction(() => sleep(1200));
+      await waitFor(async () => (await sessions.findOne({ _id: 'stale' })) === null, { timeoutMs: 4000, intervalMs: 50, description: 'the sweep after the failed one' });
+      await sleep(10);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await store.close();
+    }
+  });
+
   it('refuses an expiry without a usable field or with a non-positive time, defining nothing', async () => {
     const store = createEmbeddedStore();
     await expect(store.defineCollection('x', [], { expireAfter: { field: '', seconds: 60 } })).rejects.toBeInstanceOf(InvalidOperationError);

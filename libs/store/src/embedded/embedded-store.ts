@@ -845,7 +845,10 @@ export class EmbeddedDocumentStore implements DocumentStore {
   private expireIn(name: string, expiry: { field: string; seconds: number }): void {
     const previous = this.sweepers.get(name);
     if (previous) clearInterval(previous);
-    const timer = setInterval(() => void this.sweepExpired(name, expiry), Math.min(60, expiry.seconds / 2) * 1000);
+    // A sweep that fails (the write lock held past lockTimeoutMs) is simply made again by the next
+    // one: expiry is eventual, and a rejection left unhandled would stop the process.
+    const sweep = (): void => void this.sweepExpired(name, expiry).catch(() => undefined);
+    const timer = setInterval(sweep, Math.min(60, expiry.seconds / 2) * 1000);
     timer.unref();
     this.sweepers.set(name, timer);
   }
