@@ -1,12 +1,15 @@
 import { testingV1 } from '@continuum/contracts';
 import type { BinaryWriter } from '@bufbuild/protobuf/wire';
-import { createEnvelope, decodeEnvelope, decodePayload, defineEvent, encodeEnvelope, encodeEnvelopes, packPayload, splitEnvelopes } from './envelope';
+import { createEnvelope, decodeEnvelope, decodePayload, encodeEnvelope, encodeEnvelopes, packPayload, splitEnvelopes } from './envelope';
 import { testEventType, TestPayload } from './test-support.test-util';
+import type { PayloadCodec } from './types';
 
 // Envelopes and payloads are encoded with writers reused across calls: each result must be its
 // own bytes, and a failed encode must not leave anything behind for the next one.
 describe('envelope encoding with reused writers', () => {
   const type = testEventType('envtest');
+  /** An event type of the test domain whose payload codec encodes with `encode`. */
+  const withEncoder = (name: string, encode: PayloadCodec<TestPayload>['encode']) => testEventType('envtest', name, { ...TestPayload, encode });
 
   it('gives every encode its own bytes: a later encode does not change an earlier result', () => {
     const long = createEnvelope(type, { tenantId: 'acme', subjectProfileId: 'p-1', payload: { message: 'x'.repeat(5000) } }, { producer: 'test' });
@@ -23,18 +26,10 @@ describe('envelope encoding with reused writers', () => {
   });
 
   it('encodes correctly after an encode that failed half way', () => {
-    const brittle = defineEvent<{ message: string }>({
-      domain: 'envtest',
-      type: 'brittle_happened',
-      payloadType: 'continuum.testing.v1.EchoStreamRequest',
-      codec: {
-        ...testingV1.EchoStreamRequest,
-        encode(message, writer) {
-          // Leaves a field and an open fork in the writer, then fails.
-          testingV1.EchoStreamRequest.encode(message, writer).uint32(18).fork();
-          throw new Error('encoder failed');
-        },
-      },
+    const brittle = withEncoder('brittle_happened', (message, writer) => {
+      // Leaves a field and an open fork in the writer, then fails.
+      testingV1.EchoStreamRequest.encode(message, writer).uint32(18).fork();
+      throw new Error('encoder failed');
     });
     expect(() => createEnvelope(brittle, { tenantId: 'acme', payload: { message: 'first' } }, { producer: 'test' })).toThrow('encoder failed');
     const after = createEnvelope(type, { tenantId: 'acme', payload: { message: 'after' } }, { producer: 'test' });
@@ -45,20 +40,12 @@ describe('envelope encoding with reused writers', () => {
   });
 
   it('encodes a payload whose codec packs another payload while it writes (a nested encode)', () => {
-    const nesting = defineEvent<{ message: string }>({
-      domain: 'envtest',
-      type: 'nesting_happened',
-      payloadType: 'continuum.testing.v1.EchoStreamRequest',
-      codec: {
-        ...testingV1.EchoStreamRequest,
-        encode(message, writer) {
-          const out = testingV1.EchoStreamRequest.encode(message, writer);
-          // Half way through its own message, the codec packs an inner payload (field 2, unknown to the decoder).
-          const inner = packPayload(type, { message: 'inner' });
-          expect(Buffer.from(inner.value).equals(Buffer.from(testingV1.EchoStreamRequest.encode({ message: 'inner' }).finish()))).toBe(true);
-          return out.uint32(18).bytes(inner.value);
-        },
-      },
+    const nesting = withEncoder('nesting_happened', (message, writer) => {
+      const out = testingV1.EchoStreamRequest.encode(message, writer);
+      // Half way through its own message, the codec packs an inner payload (field 2, unknown to the decoder).
+      const inner = packPayload(type, { message: 'inner' });
+      expect(Buffer.from(inner.value).equals(Buffer.from(testingV1.EchoStreamRequest.encode({ message: 'inner' }).finish()))).toBe(true);
+      return out.uint32(18).bytes(inner.value);
     });
     const outer = createEnvelope(nesting, { tenantId: 'acme', payload: { message: 'outer' } }, { producer: 'test' });
     expect(testingV1.EchoStreamRequest.decode(outer.payload?.value ?? new Uint8Array()).message).toBe('outer');
@@ -66,17 +53,9 @@ describe('envelope encoding with reused writers', () => {
 
   it('does not keep a writer that grew past 1 MB for later encodes', () => {
     const given: BinaryWriter[] = [];
-    const recording = defineEvent<{ message: string }>({
-      domain: 'envtest',
-      type: 'recorded',
-      payloadType: 'continuum.testing.v1.EchoStreamRequest',
-      codec: {
-        ...testingV1.EchoStreamRequest,
-        encode(message, writer) {
-          if (writer) given.push(writer);
-          return testingV1.EchoStreamRequest.encode(message, writer);
-        },
-      },
+    const recording = withEncoder('recorded', (message, writer) => {
+      if (writer) given.push(writer);
+      return testingV1.EchoStreamRequest.encode(message, writer);
     });
     createEnvelope(recording, { tenantId: 'acme', payload: { message: 'x'.repeat(2_000_000) } }, { producer: 'test' });
     createEnvelope(recording, { tenantId: 'acme', payload: { message: 'small' } }, { producer: 'test' });

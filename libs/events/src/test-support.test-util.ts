@@ -9,9 +9,9 @@ import type { EventEnvelope, EventType, PayloadCodec } from './types';
 export type TestPayload = testingV1.EchoStreamRequest;
 export const TestPayload: PayloadCodec<TestPayload> = testingV1.EchoStreamRequest;
 
-/** An event type of a test domain, carrying a string. */
-export function testEventType(domain: string, type = 'thing_happened'): EventType<TestPayload> {
-  return defineEvent<TestPayload>({ domain, type, payloadType: 'continuum.testing.v1.EchoStreamRequest', codec: TestPayload });
+/** An event type of a test domain, carrying a string (encoded by `codec`: the test payload's own unless given). */
+export function testEventType(domain: string, type = 'thing_happened', codec: PayloadCodec<TestPayload> = TestPayload): EventType<TestPayload> {
+  return defineEvent<TestPayload>({ domain, type, payloadType: 'continuum.testing.v1.EchoStreamRequest', codec });
 }
 
 /** The tenant of the bus tests. */
