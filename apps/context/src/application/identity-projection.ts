@@ -1,5 +1,5 @@
 import { identityV1 } from '@continuum/contracts';
-import { decodePayload, isEventOf, type EventEnvelope, type EventType } from '@continuum/events';
+import type { EventEnvelope } from '@continuum/events';
 import type { StoreSession } from '@continuum/store';
 import { assuranceRank, planMerge, planUnmerge, strongerAssurance, type Assurance, type MergeEdges } from '../domain';
 import { ProfileDataErased } from '../events/context-events';
@@ -12,6 +12,7 @@ import {
   SegmentMembershipChanged,
   TraitsChanged,
 } from '../events/identity-events';
+import { payloadIf as payload } from '../events/payload';
 import { assurances } from '../mapping';
 import type { ProfileDoc } from '../store/collections';
 import { repositoriesFor, type TenantRepositories } from '../store/repositories';
@@ -54,8 +55,6 @@ function fromProfile(p: identityV1.Profile): Partial<ProfileDoc> {
     identityVersion: p.version,
   };
 }
-
-const payload = <P>(type: EventType<P>, envelope: EventEnvelope): P | undefined => (isEventOf(type as EventType<unknown>, envelope) ? decodePayload(type, envelope) : undefined);
 
 /**
  * Keeps this service's picture of identity: the profile read model (anonymous flag, segments,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodePayload, isEventOf, type DeliveredEvent, type EventBus, type EventEnvelope, type Subscription } from '@continuum/events';
+import { type DeliveredEvent, type EventBus, type EventEnvelope, type Subscription } from '@continuum/events';
 import type { Logger } from '@continuum/kit';
 import type { ContextChangeNotice, WatchHub } from '../application/watch-hub';
 import {
@@ -14,6 +14,7 @@ import {
   ProfileDataErased,
   TouchpointRecorded,
 } from './context-events';
+import { payloadIf } from './payload';
 
 /** A change to tell the watchers of some profiles about. */
 interface FanOutNotice {
@@ -24,37 +25,23 @@ interface FanOutNotice {
 /** What an event of this service's own domain means to WatchContext streams. */
 function noticesOf(envelope: EventEnvelope): FanOutNotice[] {
   const ids = (...values: (string | undefined)[]): string[] => [...new Set(values.filter((v): v is string => !!v))];
-  if (isEventOf(TouchpointRecorded, envelope)) {
-    const t = decodePayload(TouchpointRecorded, envelope).touchpoint;
+  const recorded = payloadIf(TouchpointRecorded, envelope);
+  if (recorded) {
+    const t = recorded.touchpoint;
     if (!t) return [];
     const profiles = ids(t.profileId, t.originProfileId);
     const out: FanOutNotice[] = [{ profileIds: profiles, notice: { kind: 'touchpoint', id: t.touchpointId } }];
     if (t.caseId) out.push({ profileIds: profiles, notice: { kind: 'case', id: t.caseId } });
     return out;
   }
-  const journey = isEventOf(JourneyStepReached, envelope)
-    ? decodePayload(JourneyStepReached, envelope).journey
-    : isEventOf(JourneyCompleted, envelope)
-      ? decodePayload(JourneyCompleted, envelope).journey
-      : isEventOf(JourneyAbandoned, envelope)
-        ? decodePayload(JourneyAbandoned, envelope).journey
-        : undefined;
+  const journey = payloadIf(JourneyStepReached, envelope)?.journey ?? payloadIf(JourneyCompleted, envelope)?.journey ?? payloadIf(JourneyAbandoned, envelope)?.journey;
   if (journey) return [{ profileIds: ids(journey.profileId, journey.originProfileId), notice: { kind: 'journey', id: journey.journeyId } }];
-  const kase = isEventOf(CaseOpened, envelope)
-    ? decodePayload(CaseOpened, envelope).case
-    : isEventOf(CaseReassigned, envelope)
-      ? decodePayload(CaseReassigned, envelope).case
-      : isEventOf(CaseClosed, envelope)
-        ? decodePayload(CaseClosed, envelope).case
-        : undefined;
+  const kase = payloadIf(CaseOpened, envelope)?.case ?? payloadIf(CaseReassigned, envelope)?.case ?? payloadIf(CaseClosed, envelope)?.case;
   if (kase) return [{ profileIds: ids(kase.profileId), notice: { kind: 'case', id: kase.caseId } }];
-  if (isEventOf(ProfileDataErased, envelope)) {
-    const e = decodePayload(ProfileDataErased, envelope);
-    return [{ profileIds: ids(e.profileId, ...e.mergedProfileIds), notice: { kind: 'erased', id: '' } }];
-  }
-  if (isEventOf(ProfileContextChanged, envelope)) {
-    return [{ profileIds: ids(...decodePayload(ProfileContextChanged, envelope).profileIds), notice: { kind: 'profile', id: '' } }];
-  }
+  const erased = payloadIf(ProfileDataErased, envelope);
+  if (erased) return [{ profileIds: ids(erased.profileId, ...erased.mergedProfileIds), notice: { kind: 'erased', id: '' } }];
+  const changed = payloadIf(ProfileContextChanged, envelope);
+  if (changed) return [{ profileIds: ids(...changed.profileIds), notice: { kind: 'profile', id: '' } }];
   return [];
 }
 
