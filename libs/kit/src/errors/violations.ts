@@ -1,14 +1,5 @@
 import { InvalidArgumentError, type FieldViolation } from './domain-errors';
 
-/**
- * Collects the field violations of one request, so that a caller learns every bad field at once.
- * Handlers validate everything first and call `throwIfAny()` before touching any state.
- *
- *   const v = new Violations();
- *   v.required('profile_id', req.profileId);
- *   v.maxLength('note', req.note, 2000);
- *   v.throwIfAny();
- */
 /** The values of each enum object seen, once: validation runs on every request. */
 const enumValues = new WeakMap<object, ReadonlySet<string | number>>();
 
@@ -21,6 +12,15 @@ function valuesOf(known: Record<string, string | number>): ReadonlySet<string | 
   return values;
 }
 
+/**
+ * Collects the field violations of one request, so that a caller learns every bad field at once.
+ * Handlers validate everything first and call `throwIfAny()` before touching any state.
+ *
+ *   const v = new Violations();
+ *   v.required('profile_id', req.profileId);
+ *   v.maxLength('note', req.note, 2000);
+ *   v.throwIfAny();
+ */
 export class Violations {
   private readonly list: FieldViolation[] = [];
 
