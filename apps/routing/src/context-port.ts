@@ -6,7 +6,7 @@
  */
 import { commonV1, contextV1 } from '@continuum/contracts';
 import { Metadata, status } from '@grpc/grpc-js';
-import { context, type Context } from '@opentelemetry/api';
+import { context, trace, type Context } from '@opentelemetry/api';
 import { createClient, type CallContext, type KitClient } from '@continuum/kit';
 
 /** The routing-relevant part of a customer's context. */
@@ -91,7 +91,7 @@ interface Waiting {
  * submissions) wait one turn of the event loop and go as one BatchGetContext call per tenant and
  * caller authorization, up to 100 at a time: each task still asks context once, with the same
  * deadline, but the gRPC cost of the call is shared. A batch call is traced under the first
- * submission of the batch. A context service without BatchGetContext (UNIMPLEMENTED) is asked one
+ * submission of the batch, and the spans of the others link to that submission's span. A context service without BatchGetContext (UNIMPLEMENTED) is asked one
  * by one from then on. A failed batch fails each of its queries (their tasks are routed without
  * context, as when a single call fails).
  */
@@ -125,6 +125,10 @@ export function grpcContextPort(options: GrpcContextPortOptions): ContextPort {
     const forwarded = first.ctx.metadata.get('authorization')[0];
     const metadata = new Metadata();
     if (t === undefined && typeof forwarded === 'string') metadata.set('authorization', forwarded);
+    // The call is traced under the first submission; each other submission's span links to that
+    // span, so every submission's trace leads to its context hop.
+    const tracedUnder = trace.getSpanContext(first.origin);
+    if (tracedUnder) for (const w of batch.slice(1)) trace.getSpan(w.origin)?.addLink({ context: tracedUnder });
     try {
       const response = await context.with(first.origin, () =>
         client.batchGetContext(

@@ -5,12 +5,15 @@
  * and its explanation says so. Also: the preferred agent → team → queue fallback (case-owner
  * scenario) and the VIP treatment (vip-service scenario) end to end through the API.
  */
+import { SpanKind } from '@opentelemetry/api';
 import { commonV1, routingV1 } from '@continuum/contracts';
+import { installInMemoryTracing } from '@continuum/kit';
 import { waitFor } from '@continuum/testing';
 import { agent, online, queue, startRouting, submit, type CallAs, type RoutingFixture } from './fixture.test-util';
 
 const CH = commonV1.Channel;
 const R = routingV1;
+const tracing = installInMemoryTracing();
 
 describe('context on submission', () => {
   let f: RoutingFixture;
@@ -62,6 +65,26 @@ describe('context on submission', () => {
       expect(r.task?.explanation?.contextAvailable).toBe(true);
       expect(r.task?.intent).toBe(intents[i % 3]);
     });
+  });
+
+  it('links every submission of a batched context call to the span the call is traced under, so each trace leads to its context hop', async () => {
+    for (let i = 0; i < 10; i++) f.context.answer(`prf-traced-${i}`, { intent: 'return_item' });
+    tracing.reset();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => submit(f.client, o, { queueId: 'email-b2b', profileId: `prf-traced-${i}` })));
+    expect(f.context.batchCalls.length).toBeGreaterThan(0);
+    const spans = tracing.spans();
+    const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+    // Every span a context call is traced under (its parent and the parent's ancestors); the first
+    // of a burst asks alone (GetContext), the others in BatchGetContext calls.
+    const tracedUnder = new Set<string>();
+    for (const call of spans.filter((s) => s.kind === SpanKind.CLIENT && /\/(Batch)?GetContext$/.test(s.name))) {
+      for (let id = call.parentSpanContext?.spanId; id !== undefined; id = byId.get(id)?.parentSpanContext?.spanId) tracedUnder.add(id);
+    }
+    const submissions = spans.filter((s) => s.kind === SpanKind.SERVER && s.name.endsWith('/SubmitTask'));
+    expect(submissions).toHaveLength(10);
+    for (const s of submissions) {
+      expect(tracedUnder.has(s.spanContext().spanId) || s.links.some((l) => tracedUnder.has(l.context.spanId))).toBe(true);
+    }
   });
 
   it('asks one by one when the context service has no BatchGetContext', async () => {
