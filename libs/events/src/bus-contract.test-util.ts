@@ -2,7 +2,7 @@ import { SpanKind, trace } from '@opentelemetry/api';
 import { sleep, waitFor } from '@continuum/testing';
 import { decodePayload } from './envelope';
 import { PoisonEventError } from './errors';
-import { captureSpans, freshDomain, testEnvelope, testEventType, type TestPayload } from './test-support.test-util';
+import { captureSpans, freshDomain, subscribeInto, testEnvelope, testEventType, type TestPayload } from './test-support.test-util';
 import type { DeliveredEvent, EventBus, EventEnvelope, EventType } from './types';
 
 /**
@@ -165,9 +165,7 @@ export function describeEventBusContract(name: string, backend: () => BusUnderTe
       const type = testEventType(domain);
       await bus.ensureStreams([domain]);
       const firstRun: string[] = [];
-      const first = await bus.subscribe({ durable: 'resumer', domain }, async (event) => {
-        firstRun.push(messageOf(type, event));
-      });
+      const first = await subscribeInto(bus, { durable: 'resumer', domain }, firstRun, (event) => messageOf(type, event));
       for (let i = 0; i < 5; i++) await bus.publish(envelopeOf(type, `before-${i}`));
       await waitFor(() => firstRun.length === 5);
       await first.drain();
@@ -177,9 +175,7 @@ export function describeEventBusContract(name: string, backend: () => BusUnderTe
       const restarted = await under.open();
       try {
         const secondRun: string[] = [];
-        const second = await restarted.subscribe({ durable: 'resumer', domain }, async (event) => {
-          secondRun.push(messageOf(type, event));
-        });
+        const second = await subscribeInto(restarted, { durable: 'resumer', domain }, secondRun, (event) => messageOf(type, event));
         await waitFor(() => secondRun.length >= 5);
         await sleep(150);
         expect(secondRun.sort()).toEqual(['after-0', 'after-1', 'after-2', 'after-3', 'after-4']);
@@ -196,16 +192,12 @@ export function describeEventBusContract(name: string, backend: () => BusUnderTe
       await bus.ensureStreams([domain]);
       await bus.publish(envelopeOf(type, 'old'));
       const seen: string[] = [];
-      const first = await bus.subscribe({ durable: 'watcher', domain, startAt: 'new' }, async (event) => {
-        seen.push(messageOf(type, event));
-      });
+      const first = await subscribeInto(bus, { durable: 'watcher', domain, startAt: 'new' }, seen, (event) => messageOf(type, event));
       await bus.publish(envelopeOf(type, 'new-1'));
       await waitFor(() => seen.length >= 1);
       await first.drain();
       await bus.publish(envelopeOf(type, 'while-away'));
-      const again = await bus.subscribe({ durable: 'watcher', domain, startAt: 'new' }, async (event) => {
-        seen.push(messageOf(type, event));
-      });
+      const again = await subscribeInto(bus, { durable: 'watcher', domain, startAt: 'new' }, seen, (event) => messageOf(type, event));
       await waitFor(() => seen.length >= 2);
       await sleep(100);
       expect(seen).toEqual(['new-1', 'while-away']);
@@ -218,9 +210,7 @@ export function describeEventBusContract(name: string, backend: () => BusUnderTe
       await bus.ensureStreams([domain]);
       const seen: string[] = [];
       const spec = { durable: 'per-process', domain, startAt: 'new' as const, inactiveThresholdMs: 1_000 };
-      const first = await bus.subscribe(spec, async (event) => {
-        seen.push(messageOf(type, event));
-      });
+      const first = await subscribeInto(bus, spec, seen, (event) => messageOf(type, event));
       await bus.publish(envelopeOf(type, 'seen'));
       await waitFor(() => seen.length >= 1);
       await first.drain();
@@ -229,9 +219,7 @@ export function describeEventBusContract(name: string, backend: () => BusUnderTe
       // after 'missed'; a durable that survived would deliver 'missed' first.
       await sleep(2_500);
       seen.length = 0;
-      const later = await bus.subscribe(spec, async (event) => {
-        seen.push(messageOf(type, event));
-      });
+      const later = await subscribeInto(bus, spec, seen, (event) => messageOf(type, event));
       await sleep(200);
       await bus.publish(envelopeOf(type, 'after'));
       await waitFor(() => seen.includes('after'));
@@ -264,9 +252,7 @@ export function describeEventBusContract(name: string, backend: () => BusUnderTe
       const type = testEventType(domain);
       await bus.ensureStreams([domain]);
       const received: string[] = [];
-      const sub = await bus.subscribe({ durable: 'dedupe', domain }, async (event) => {
-        received.push(messageOf(type, event));
-      });
+      const sub = await subscribeInto(bus, { durable: 'dedupe', domain }, received, (event) => messageOf(type, event));
       const once = envelopeOf(type, 'once');
       await bus.publish(once);
       await bus.publish(once);

@@ -8,8 +8,8 @@ import { createInboxConsumer } from './inbox';
 import { createInProcessBus } from './in-process-bus';
 import { createOutbox, defineOutboxCollection, envelopeBytes, outboxEventsOf, outgoing, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
 import { OutboxRelay } from './outbox-relay';
-import { captureSpans, freshDomain, testEventType } from './test-support.test-util';
-import type { EventBus, EventEnvelope } from './types';
+import { captureSpans, freshDomain, subscribeInto, testEventType, type TestPayload } from './test-support.test-util';
+import type { EventBus, EventEnvelope, EventType, Subscription } from './types';
 
 /** One length-delimited record, as an outbox entry keeps each envelope. */
 const encodeDelimited = (bytes: Uint8Array): Uint8Array => new BinaryWriter().bytes(bytes).finish();
@@ -40,6 +40,16 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     relays.push(relay);
     void relay.start();
     return relay;
+  }
+
+  /** Subscribes to `domain` and records, per customer, the indexes of its `<customer>#<index>` messages in the order they arrive. */
+  async function subscribeOrder(domain: string, type: EventType<TestPayload>): Promise<{ order: Map<string, number[]>; sub: Subscription }> {
+    const order = new Map<string, number[]>();
+    const sub = await bus.subscribe({ durable: 'order', domain }, async (event) => {
+      const [customer = '', index = ''] = decodePayload(type, event.envelope).message.split('#');
+      order.set(customer, [...(order.get(customer) ?? []), Number(index)]);
+    });
+    return { order, sub };
   }
 
   async function countOf(tenant: string, id: string): Promise<Counter | null> {
@@ -89,9 +99,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     const outbox = createOutbox({ store, producer: 'tester' });
     const relay = startRelay();
     const received: string[] = [];
-    const sub = await bus.subscribe({ durable: 'watch', domain }, async (event) => {
-      received.push(decodePayload(type, event.envelope).message);
-    });
+    const sub = await subscribeInto(bus, { durable: 'watch', domain }, received, (event) => decodePayload(type, event.envelope).message);
     await expect(
       store.withTransaction(async (session) => {
         await outbox.append(session, type, { tenantId: 'acme', payload: { message: 'rolled back' } });
@@ -131,9 +139,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await bus.ensureStreams([domain]);
     const outbox = createOutbox({ store, producer: 'tester' });
     const received: string[] = [];
-    const sub = await bus.subscribe({ durable: 'all', domain }, async (event) => {
-      received.push(`${event.envelope.tenantId}:${event.envelope.type}:${decodePayload(event.envelope.type === 'first_happened' ? first : second, event.envelope).message}`);
-    });
+    const sub = await subscribeInto(bus, { durable: 'all', domain }, received, (event) => `${event.envelope.tenantId}:${event.envelope.type}:${decodePayload(event.envelope.type === 'first_happened' ? first : second, event.envelope).message}`);
     const envelopes = await store.withTransaction((session) =>
       outbox.appendAll(session, [
         outgoing(first, { tenantId: 'acme', subjectProfileId: 'p1', payload: { message: '1' } }),
@@ -227,9 +233,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await waitFor(() => first.stats.leader);
     const second = startRelay({ relayId: 'second', leaseMs: 600 });
     const received: string[] = [];
-    const sub = await bus.subscribe({ durable: 'watch', domain }, async (event) => {
-      received.push(decodePayload(type, event.envelope).message);
-    });
+    const sub = await subscribeInto(bus, { durable: 'watch', domain }, received, (event) => decodePayload(type, event.envelope).message);
     for (let i = 0; i < 20; i++) {
       await store.withTransaction((session) => outbox.append(session, type, { tenantId: 'acme', payload: { message: `a${i}` } }));
     }
@@ -265,9 +269,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await waitFor(() => first.stats.leader);
     const second = startRelay({ bus: slow, relayId: 'second', leaseMs: 400, maxInFlight: 1 });
     const received: string[] = [];
-    const sub = await bus.subscribe({ durable: 'watch', domain }, async (event) => {
-      received.push(decodePayload(type, event.envelope).message);
-    });
+    const sub = await subscribeInto(bus, { durable: 'watch', domain }, received, (event) => decodePayload(type, event.envelope).message);
     await waitFor(() => first.stats.marked === 40, { timeoutMs: 15000 });
     await sleep(200);
     expect(first.stats.published).toBe(40);
@@ -293,11 +295,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
       return bus.publish(envelope, headers);
     };
     const relay = startRelay({ bus: flaky, retryDelayMs: 5 });
-    const order = new Map<string, number[]>();
-    const sub = await bus.subscribe({ durable: 'order', domain }, async (event) => {
-      const [customer = '', index = ''] = decodePayload(type, event.envelope).message.split('#');
-      order.set(customer, [...(order.get(customer) ?? []), Number(index)]);
-    });
+    const { order, sub } = await subscribeOrder(domain, type);
     await store.withTransaction(async (session) => {
       for (let i = 0; i < 30; i++) {
         for (let c = 0; c < 5; c++) await outbox.append(session, type, { tenantId: 'acme', subjectProfileId: `c${c}`, payload: { message: `c${c}#${i}` } });
@@ -314,11 +312,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     const type = testEventType(domain);
     await bus.ensureStreams([domain]);
     const outbox = createOutbox({ store, producer: 'tester' });
-    const order = new Map<string, number[]>();
-    const sub = await bus.subscribe({ durable: 'order', domain }, async (event) => {
-      const [customer = '', index = ''] = decodePayload(type, event.envelope).message.split('#');
-      order.set(customer, [...(order.get(customer) ?? []), Number(index)]);
-    });
+    const { order, sub } = await subscribeOrder(domain, type);
     const envelopes = await store.withTransaction((session) =>
       outbox.appendAll(
         session,
@@ -385,9 +379,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await bus.ensureStreams([domain]);
     const outbox = createOutbox({ store, producer: 'tester' });
     const received: number[] = [];
-    const sub = await bus.subscribe({ durable: 'all', domain }, async (event) => {
-      received.push(Number(decodePayload(type, event.envelope).message));
-    });
+    const sub = await subscribeInto(bus, { durable: 'all', domain }, received, (event) => Number(decodePayload(type, event.envelope).message));
     await store.withTransaction((session) =>
       outbox.appendAll(session, Array.from({ length: 1200 }, (_, i) => outgoing(type, { tenantId: 'acme', subjectProfileId: 'one', payload: { message: String(i) } }))),
     );
@@ -405,9 +397,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await bus.ensureStreams([domain]);
     const outbox = createOutbox({ store, producer: 'tester' });
     const received: string[] = [];
-    const sub = await bus.subscribe({ durable: 'all', domain }, async (event) => {
-      received.push(decodePayload(type, event.envelope).message.slice(0, 8));
-    });
+    const sub = await subscribeInto(bus, { durable: 'all', domain }, received, (event) => decodePayload(type, event.envelope).message.slice(0, 8));
     // 40 events of 500 kB: 20 MB in all, far fewer than 512 events.
     const big = (i: number): string => `${String(i).padStart(8, '0')}${'x'.repeat(500_000)}`;
     await store.withTransaction((session) => outbox.appendAll(session, Array.from({ length: 40 }, (_, i) => outgoing(type, { tenantId: 'acme', subjectProfileId: 'one', payload: { message: big(i) } }))));
@@ -469,9 +459,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await bus.ensureStreams([domain]);
     const outbox = createOutbox({ store, producer: 'tester' });
     const received: string[] = [];
-    const sub = await bus.subscribe({ durable: 'all', domain }, async (event) => {
-      received.push(decodePayload(type, event.envelope).message);
-    });
+    const sub = await subscribeInto(bus, { durable: 'all', domain }, received, (event) => decodePayload(type, event.envelope).message);
     await store.withTransaction((session) => outbox.appendAll(session, [outgoing(type, { tenantId: 'acme', payload: { message: 'one' } }), outgoing(type, { tenantId: 'acme', payload: { message: 'two' } })]));
     // Cut the second envelope off the entry, as a hand edit of the collection might.
     const [broken] = await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).find({});
@@ -492,9 +480,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     const type = testEventType(domain);
     await bus.ensureStreams([domain]);
     const received: string[] = [];
-    const sub = await bus.subscribe({ durable: 'all', domain }, async (event) => {
-      received.push(`${event.envelope.subjectProfileId}:${decodePayload(type, event.envelope).message}`);
-    });
+    const sub = await subscribeInto(bus, { durable: 'all', domain }, received, (event) => `${event.envelope.subjectProfileId}:${decodePayload(type, event.envelope).message}`);
     const envelope = createEnvelope(type, { tenantId: 'acme', subjectProfileId: 'p-9', payload: { message: 'old' } }, { producer: 'tester' });
     await defineOutboxCollection(store);
     await store

@@ -3,7 +3,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { testingV1 } from '@continuum/contracts';
 import { createEnvelope, defineEvent } from './envelope';
-import type { EventEnvelope, EventType, PayloadCodec } from './types';
+import type { ConsumerSpec, DeliveredEvent, EventBus, EventEnvelope, EventType, PayloadCodec, Subscription } from './types';
 
 /** A payload type for tests: one string. */
 export type TestPayload = testingV1.EchoStreamRequest;
@@ -25,6 +25,13 @@ export function testEnvelope(
 ): EventEnvelope {
   const { subjectProfileId, tenantId = TEST_TENANT, producer = 'test' } = options;
   return createEnvelope(type, { tenantId, ...(subjectProfileId ? { subjectProfileId } : {}), payload: { message } }, { producer });
+}
+
+/** Subscribes `spec` on `bus`, pushing what `read` makes of each delivered event onto `into`. */
+export function subscribeInto<T>(bus: EventBus, spec: ConsumerSpec, into: T[], read: (event: DeliveredEvent) => T): Promise<Subscription> {
+  return bus.subscribe(spec, async (event) => {
+    into.push(read(event));
+  });
 }
 
 let exporter: InMemorySpanExporter | undefined;
