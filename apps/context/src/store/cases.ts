@@ -1,6 +1,6 @@
 import type { Filter, Page, SessionOption, StoreSession, TenantScope } from '@continuum/store';
 import type { Case, CaseStatus, Channel } from '../domain';
-import { CASES, strip, type CaseDoc } from './collections';
+import { CASES, byUniqueField, strip, type CaseDoc } from './collections';
 
 /** Cases of one tenant. */
 export class CaseRepository {
@@ -16,12 +16,8 @@ export class CaseRepository {
   }
 
   /** Cases by id, in one read (those not found are missing from the map). */
-  async getMany(caseIds: readonly string[]): Promise<Map<string, Case>> {
-    const out = new Map<string, Case>();
-    if (caseIds.length === 0) return out;
-    const docs = caseIds.length === 1 ? [await this.col.findOne({ caseId: caseIds[0] })] : await this.col.find({ caseId: { $in: [...caseIds] } });
-    for (const doc of docs) if (doc) out.set(doc.caseId, strip(doc));
-    return out;
+  getMany(caseIds: readonly string[]): Promise<Map<string, Case>> {
+    return byUniqueField(this.col, 'caseId', caseIds);
   }
 
   async insert(c: Case, id: string, session: StoreSession): Promise<void> {

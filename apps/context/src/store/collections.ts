@@ -1,5 +1,5 @@
 import { IDEMPOTENCY_WINDOW_SEC } from '@continuum/kit';
-import type { BaseDocument, DocumentStore, IndexSpec } from '@continuum/store';
+import type { BaseDocument, DocumentStore, IndexSpec, TenantCollection } from '@continuum/store';
 import type { Assurance, CapturedFact, Case, JourneyDefinition, JourneyInstance, Touchpoint } from '../domain';
 
 // The context service's collections. Client-chosen keys (touchpoint ids, definition ids, request
@@ -135,4 +135,16 @@ export async function defineContextCollections(store: DocumentStore): Promise<vo
 export function strip<T extends BaseDocument>(doc: T): Omit<T, '_id' | 'tenantId'> {
   const { _id: _ignoredId, tenantId: _ignoredTenant, ...rest } = doc;
   return rest;
+}
+
+/** Documents by values of a unique field, in one read, stripped and keyed by that value (those not found are missing). */
+export async function byUniqueField<T extends BaseDocument, K extends keyof T & string>(
+  col: TenantCollection<T>,
+  field: K,
+  values: readonly string[],
+): Promise<Map<string, Omit<T, '_id' | 'tenantId'>>> {
+  const out = new Map<string, Omit<T, '_id' | 'tenantId'>>();
+  if (values.length === 0) return out;
+  for (const doc of await col.find({ [field]: values.length === 1 ? values[0] : { $in: [...values] } })) out.set(String(doc[field]), strip(doc));
+  return out;
 }

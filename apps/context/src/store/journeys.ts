@@ -1,6 +1,6 @@
 import type { Filter, Page, SessionOption, StoreSession, TenantScope } from '@continuum/store';
 import { abandonTime, type JourneyDefinition, type JourneyInstance, type JourneyStatus } from '../domain';
-import { JOURNEYS, JOURNEY_DEFINITIONS, strip, type JourneyDefinitionDoc, type JourneyDoc } from './collections';
+import { JOURNEYS, JOURNEY_DEFINITIONS, byUniqueField, strip, type JourneyDefinitionDoc, type JourneyDoc } from './collections';
 
 /** Journey definitions of one tenant. */
 export class JourneyDefinitionRepository {
@@ -15,12 +15,8 @@ export class JourneyDefinitionRepository {
     return doc ? strip(doc) : undefined;
   }
 
-  async getMany(ids: readonly string[]): Promise<Map<string, JourneyDefinition>> {
-    const out = new Map<string, JourneyDefinition>();
-    if (ids.length === 0) return out;
-    const docs = ids.length === 1 ? [await this.col.findOne({ journeyDefinitionId: ids[0] })] : await this.col.find({ journeyDefinitionId: { $in: [...ids] } });
-    for (const doc of docs) if (doc) out.set(doc.journeyDefinitionId, strip(doc));
-    return out;
+  getMany(ids: readonly string[]): Promise<Map<string, JourneyDefinition>> {
+    return byUniqueField(this.col, 'journeyDefinitionId', ids);
   }
 
   /** DuplicateKeyError when the id is taken. */
