@@ -33,7 +33,6 @@ function fakeDriver(overrides: Record<string, (...args: unknown[]) => unknown> =
     deleteOne: record('deleteOne', () => Promise.resolve({ deletedCount: 1 })),
     deleteMany: record('deleteMany', () => Promise.resolve({ deletedCount: 4 })),
     createIndexes: record('createIndexes', overrides.createIndexes ?? (() => Promise.resolve([]))),
-    createIndex: record('createIndex', () => Promise.resolve('ttl')),
   };
   const db = {
     collection: record('db.collection', () => collection),
@@ -169,8 +168,21 @@ describe('MongoDB backend: expiring collections', () => {
   it('keeps a TTL index on the expiry field alone (MongoDB has no compound TTL index)', async () => {
     const { store, of } = fakeDriver();
     await store.defineCollection('requests', [{ key: { key: 1 }, unique: true }], { expireAfter: { field: 'createdAt', seconds: 86_400 } });
-    expect(of('createIndex')).toEqual([[{ createdAt: 1 }, { name: 'ttl_createdAt', expireAfterSeconds: 86_400 }]]);
-    expect(of('createIndexes')[0]?.[0]).toEqual([expect.objectContaining({ key: { tenantId: 1, key: 1 }, unique: true })]);
+    expect(of('createIndexes')).toHaveLength(1);
+    expect(of('createIndexes')[0]?.[0]).toEqual([
+      expect.objectContaining({ key: { tenantId: 1, key: 1 }, unique: true }),
+      { key: { createdAt: 1 }, name: 'ttl_createdAt', expireAfterSeconds: 86_400 },
+    ]);
+  });
+
+  it('creates an expiring collection without other indexes through its TTL index, and a changed expiry is an index conflict', async () => {
+    const { store, of } = fakeDriver();
+    await store.defineCollection('requests', [], { expireAfter: { field: 'createTime', seconds: 60 } });
+    expect(of('createIndexes')).toEqual([[[{ key: { createTime: 1 }, name: 'ttl_createTime', expireAfterSeconds: 60 }]]]);
+    expect(of('createCollection')).toEqual([]);
+    const conflict = new MongoServerError({ message: 'An equivalent index already exists with different options', code: 85 });
+    const changed = fakeDriver({ createIndexes: () => Promise.reject(conflict) });
+    await expect(changed.store.defineCollection('requests', [], { expireAfter: { field: 'createTime', seconds: 120 } })).rejects.toBeInstanceOf(InvalidOperationError);
   });
 
   it('refuses an unusable expiry before asking the server for anything', async () => {

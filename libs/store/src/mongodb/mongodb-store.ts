@@ -242,19 +242,14 @@ export class MongoDocumentStore implements DocumentStore {
   async defineCollection(name: string, indexes: readonly IndexSpec[], options?: CollectionOptions): Promise<void> {
     const resolved = indexes.map((spec) => resolveIndex(name, spec));
     const expiry = options?.expireAfter;
-    if (expiry !== undefined) {
-      checkExpiry(name, expiry);
-      // A TTL index has one field (MongoDB refuses compound TTL indexes); it serves no query, so it
-      // does not lead with tenantId like the others.
-      await this.db.collection(name).createIndex({ [expiry.field]: 1 }, { name: `ttl_${expiry.field}`, expireAfterSeconds: Math.round(expiry.seconds) });
-    }
+    if (expiry !== undefined) checkExpiry(name, expiry);
     let fields = this.declared.get(name);
     if (fields === undefined) {
       fields = new Map();
       this.declared.set(name, fields);
     }
     for (const r of resolved) fields.set(r.name, r.fields);
-    if (resolved.length === 0) {
+    if (resolved.length === 0 && expiry === undefined) {
       // Create the collection so that transactions can write to it on any server version.
       const existing = await this.db.listCollections({ name }, { nameOnly: true }).toArray();
       if (existing.length === 0) {
@@ -268,8 +263,8 @@ export class MongoDocumentStore implements DocumentStore {
       return;
     }
     try {
-      await this.db.collection(name).createIndexes(
-        resolved.map((r) => {
+      await this.db.collection(name).createIndexes([
+        ...resolved.map((r) => {
           const key: Record<string, 1 | -1> = r.crossTenant ? {} : { tenantId: 1 };
           r.fields.forEach((f, i) => (key[f] = r.directions[i] as 1 | -1));
           return {
@@ -281,7 +276,10 @@ export class MongoDocumentStore implements DocumentStore {
             ...(r.sparse ? { partialFilterExpression: Object.fromEntries(r.fields.map((f) => [f, { $exists: true }])) } : {}),
           };
         }),
-      );
+        // A TTL index has one field (MongoDB refuses compound TTL indexes); it serves no query, so
+        // it does not lead with tenantId like the others.
+        ...(expiry !== undefined ? [{ key: { [expiry.field]: 1 as const }, name: `ttl_${expiry.field}`, expireAfterSeconds: Math.round(expiry.seconds) }] : []),
+      ]);
     } catch (err) {
       if (err instanceof MongoServerError && typeof err.code === 'number' && INDEX_CONFLICT.has(err.code)) {
         throw new InvalidOperationError(`an index of ${name} exists with other keys or options: ${err.message}`);
