@@ -129,6 +129,8 @@ function refusal(input: TouchpointInput, owner: Owner, definition: JourneyDefini
 async function writeTouchpoints(deps: CoreDeps, repos: TenantRepositories, accepted: readonly Accepted[], now: Date, session: StoreSession): Promise<Written[]> {
   const tenantId = repos.tenantId;
   const written: Written[] = [];
+  // Facts and summaries go per customer, in input order so later captures see earlier ones.
+  const byOwner = new Map<string, { owner: Owner; tps: Touchpoint[] }>();
   for (const { input, owner, definition, origin } of accepted) {
     let journeyId: string | undefined;
     let journeyChanged = false;
@@ -160,19 +162,13 @@ async function writeTouchpoints(deps: CoreDeps, repos: TenantRepositories, accep
       attributes: input.attributes,
     };
     written.push({ touchpoint, journeyChanged });
+    const group = byOwner.get(owner.profileId);
+    if (group) group.tps.push(touchpoint);
+    else byOwner.set(owner.profileId, { owner, tps: [touchpoint] });
   }
   const tps = written.map((w) => w.touchpoint);
   await repos.touchpoints.insertMany(tps.map((tp) => ({ tp, id: newDocumentId() })), session);
 
-  // Facts and summaries per customer, in input order so later captures see earlier ones.
-  const byOwner = new Map<string, { owner: Owner; tps: Touchpoint[] }>();
-  for (const [k, tp] of tps.entries()) {
-    const owner = accepted[k]?.owner;
-    if (!owner) continue;
-    const group = byOwner.get(owner.profileId) ?? { owner, tps: [] };
-    group.tps.push(tp);
-    byOwner.set(owner.profileId, group);
-  }
   const repeatedOf = new Map<string, string[]>();
   // The stored facts of every key captured, for every customer, in one read.
   const capturedKeys = [...new Set(tps.flatMap((tp) => tp.facts.map((f) => f.key)))];
