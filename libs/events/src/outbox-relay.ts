@@ -261,20 +261,7 @@ export class OutboxRelay {
         this.opts.log?.error({ entryId: doc._id, err: describeError(err) }, 'outbox relay: unreadable entry skipped');
         continue;
       }
-      for (const event of events) {
-        let subjectProfileId: string | undefined = event.subjectProfileId;
-        if (doc.events === undefined && doc.subjectProfileId === undefined) {
-          // An entry written before the outbox kept the customer beside the envelope.
-          try {
-            subjectProfileId = decodeEnvelope(envelopeBytes(event)).subjectProfileId;
-          } catch (err) {
-            // Cannot happen unless the collection was edited by hand; do not let it block the rest.
-            this.opts.log?.error({ eventId: event.eventId, err: describeError(err) }, 'outbox relay: undecodable entry skipped');
-            continue;
-          }
-        }
-        entries.push({ event, tenantId: doc.tenantId, doc, key: customerKey(doc.tenantId, subjectProfileId) ?? event.eventId });
-      }
+      for (const event of events) entries.push({ event, tenantId: doc.tenantId, doc, key: customerKey(doc.tenantId, event.subjectProfileId) ?? event.eventId });
     }
     return entries;
   }

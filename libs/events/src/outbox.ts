@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { BaseDocument, DocumentStore, StoreSession } from '@continuum/store';
-import { createEnvelope, encodeEnvelopes, splitEnvelopes } from './envelope';
+import { createEnvelope, decodeEnvelope, encodeEnvelopes, splitEnvelopes } from './envelope';
 import { traceHeadersOf } from './trace';
 import type { EventEnvelope, EventType, NewEvent, Outbox, OutgoingEvent } from './types';
 
@@ -58,7 +58,7 @@ export interface OutboxDocument extends BaseDocument {
   /**
    * Entries written before entries held several events carry their one event at the top level
    * (`_id` is its id, the envelope base64 text); the relay still publishes them.
-   * `subjectProfileId` may be absent from the oldest ones (the relay then decodes the envelope).
+   * `subjectProfileId` may be absent from the oldest ones (`outboxEventsOf` then decodes the envelope).
    */
   domain?: string;
   type?: string;
@@ -95,8 +95,8 @@ function envelopeSizeBound(envelope: EventEnvelope): number {
 /**
  * The events of outbox entries, in order, each with its encoded envelope (a view into the entry's
  * bytes; an entry of an older form gives its events as stored; the subject of the oldest
- * one-event entries is '' when it was not stored). Throws when an entry's bytes do not hold one
- * envelope per event.
+ * one-event entries, which did not store it, is decoded from the envelope). Throws when an entry's
+ * bytes do not hold one envelope per event, or an oldest entry's envelope does not decode.
  */
 export function outboxEventsOf(docs: readonly OutboxDocument[]): OutboxEvent[] {
   const out: OutboxEvent[] = [];
@@ -118,7 +118,9 @@ export function outboxEventsOf(docs: readonly OutboxDocument[]): OutboxEvent[] {
 
 function legacyEvent(doc: OutboxDocument): OutboxEvent | undefined {
   if (doc.envelope === undefined || doc.domain === undefined || doc.type === undefined) return undefined;
-  const event: OutboxEvent = { eventId: doc._id, domain: doc.domain, type: doc.type, subjectProfileId: doc.subjectProfileId ?? '', envelope: doc.envelope };
+  // The oldest entries did not keep the customer beside the envelope: it is read from the envelope.
+  const subjectProfileId = doc.subjectProfileId ?? decodeEnvelope(envelopeBytes({ envelope: doc.envelope })).subjectProfileId;
+  const event: OutboxEvent = { eventId: doc._id, domain: doc.domain, type: doc.type, subjectProfileId, envelope: doc.envelope };
   if (doc.traceparent) event.traceparent = doc.traceparent;
   if (doc.tracestate) event.tracestate = doc.tracestate;
   return event;
