@@ -77,7 +77,6 @@ interface LeaseDocument extends BaseDocument {
 /** One event to publish, with the entry it belongs to. */
 interface Entry {
   readonly event: OutboxEvent;
-  readonly tenantId: string;
   readonly doc: OutboxDocument;
   /** Events with the same key are published one after the other. */
   readonly key: string;
@@ -261,7 +260,7 @@ export class OutboxRelay {
         this.opts.log?.error({ entryId: doc._id, err: describeError(err) }, 'outbox relay: unreadable entry skipped');
         continue;
       }
-      for (const event of events) entries.push({ event, tenantId: doc.tenantId, doc, key: customerKey(doc.tenantId, event.subjectProfileId) ?? event.eventId });
+      for (const event of events) entries.push({ event, doc, key: customerKey(doc.tenantId, event.subjectProfileId) ?? event.eventId });
     }
     return entries;
   }
@@ -350,7 +349,7 @@ export class OutboxRelay {
   private async publishOne(entry: Entry): Promise<void> {
     const stored = entry.event;
     // The stored bytes go out as they are: no decode and re-encode of the envelope.
-    const event: EncodedEvent = { data: envelopeBytes(stored), eventId: stored.eventId, tenantId: entry.tenantId, domain: stored.domain, type: stored.type };
+    const event: EncodedEvent = { data: envelopeBytes(stored), eventId: stored.eventId, tenantId: entry.doc.tenantId, domain: stored.domain, type: stored.type };
     const typeName = eventTypeName(stored);
     const parent = stored.traceparent ? contextFromTraceHeaders({ traceparent: stored.traceparent, tracestate: stored.tracestate }) : ROOT_CONTEXT;
     // The send span continues the producing span's trace; the consumer's span becomes its child.
