@@ -40,8 +40,6 @@ export const SCOPES = { read: 'context.read', write: 'context.write', admin: 'co
 
 /** Touchpoints of a RecordTouchpoints stream recorded per transaction. */
 const STREAM_BATCH = 256;
-/** A partial batch is recorded once the stream has been quiet this long (ms). */
-const STREAM_IDLE_FLUSH_MS = 20;
 /** Requests one BatchGetContext call may carry. */
 const MAX_BATCH_GET = 100;
 /** Rejections listed in a RecordTouchpoints answer (all are counted). */
@@ -130,33 +128,59 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
             description: err.message,
           });
         };
-        // Valid messages are recorded in batches (one transaction each): on a full batch, at the
-        // end of the stream, and when the stream goes quiet for a moment, so a long-lived
-        // ingestion stream never holds a touchpoint back for long.
-        let batch: { index: number; input: TouchpointInput }[] = [];
-        let flushing: Promise<void> = Promise.resolve();
-        let idle: NodeJS.Timeout | undefined;
-        const flush = (): Promise<void> => {
-          if (idle) clearTimeout(idle);
-          idle = undefined;
-          const taken = batch;
-          batch = [];
-          if (taken.length === 0) return flushing;
-          flushing = flushing.then(async () => {
-            const outcomes = await guard(() => recordTouchpointBatch(deps, ctx.tenantId, taken.map((t) => t.input)));
-            outcomes.forEach((outcome, k) => {
-              const item = taken[k];
-              if (!item) return;
-              if ('error' in outcome) reject(item.index, item.input.touchpointId, outcome.error);
-              else if (outcome.alreadyRecorded) out.duplicateCount += 1;
-              else out.recordedCount += 1;
-            });
-          });
-          return flushing;
+        // Valid messages are recorded in batches, one transaction each, by one writer that runs
+        // beside the reader: it takes whatever has arrived (up to STREAM_BATCH) once the messages
+        // of one network read have been read. So recording overlaps receiving, a client waiting
+        // for this call's answer is not held behind another call's messages, and under load the
+        // batches grow by themselves (group commit). The reader waits while a full batch waits
+        // for the writer, which bounds what one call holds in memory.
+        let pending: { index: number; input: TouchpointInput }[] = [];
+        let writing: Promise<void> | undefined;
+        let failure: { error: unknown } | undefined;
+        let stopped = false;
+        let room: (() => void) | undefined;
+        const wakeReader = (): void => {
+          room?.();
+          room = undefined;
+        };
+        const record = async (): Promise<void> => {
+          try {
+            while (pending.length > 0 && !stopped) {
+              // Each batch starts on a turn of its own: the messages of the network read in hand
+              // join it, and answers and reads waiting for I/O (other calls' answers) go out
+              // first instead of behind a whole transaction.
+              await new Promise<void>((resolve) => setImmediate(resolve));
+              if (stopped) break;
+              const taken = pending.length <= STREAM_BATCH ? pending : pending.slice(0, STREAM_BATCH);
+              pending = taken === pending ? [] : pending.slice(STREAM_BATCH);
+              wakeReader();
+              const outcomes = await guard(() => recordTouchpointBatch(deps, ctx.tenantId, taken.map((t) => t.input)));
+              outcomes.forEach((outcome, k) => {
+                const item = taken[k];
+                if (!item) return;
+                if ('error' in outcome) reject(item.index, item.input.touchpointId, outcome.error);
+                else if (outcome.alreadyRecorded) out.duplicateCount += 1;
+                else out.recordedCount += 1;
+              });
+            }
+          } catch (error) {
+            // The call ends with this error; nothing after the failed batch is written.
+            failure = { error };
+            stopped = true;
+          } finally {
+            writing = undefined;
+            wakeReader();
+          }
+        };
+        const startWriter = (): Promise<void> => {
+          // record() always awaits before it ends when there is something to write and it may.
+          if (!writing && pending.length > 0 && !stopped) writing = record();
+          return writing ?? Promise.resolve();
         };
         let index = -1;
         try {
           for await (const req of requests) {
+            if (failure) break;
             index += 1;
             const v = new Violations();
             const input = validateTouchpoint(v, req.touchpoint, deps.clock());
@@ -164,15 +188,17 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
               reject(index, req.touchpoint?.touchpointId ?? '', new InvalidArgumentError(v.violations));
               continue;
             }
-            batch.push({ index, input });
-            if (batch.length >= STREAM_BATCH) await flush();
-            else idle ??= setTimeout(() => void flush().catch(() => undefined), STREAM_IDLE_FLUSH_MS);
+            pending.push({ index, input });
+            void startWriter();
+            if (pending.length >= STREAM_BATCH) await new Promise<void>((resolve) => (room = resolve));
           }
-          await flush();
+          while (pending.length > 0 && !stopped) await startWriter();
         } finally {
-          if (idle) clearTimeout(idle);
+          // A call that ends early (cancelled, failed) stops the writer after its current batch.
+          stopped = true;
+          await writing;
         }
-        await flushing;
+        if (failure) throw failure.error;
         return out;
       },
 

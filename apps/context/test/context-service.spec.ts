@@ -198,6 +198,75 @@ describe('RecordTouchpoints (client stream)', () => {
   });
 });
 
+describe('RecordTouchpoints while the stream stays open', () => {
+  const list = async (profileId: string) => (await f.client.listTouchpoints(contextV1.ListTouchpointsRequest.fromPartial({ profileId }), acme)).touchpoints.map((t) => t.touchpointId);
+
+  it('records what has arrived without waiting for the stream to end', async () => {
+    const profileId = newProfile();
+    let seenWhileOpen: string[] = [];
+    async function* messages(): AsyncIterable<contextV1.RecordTouchpointsRequest> {
+      yield { touchpoint: touchpoint({ touchpointId: `${profileId}-o1`, profileId, occurredAt: at(1) }) };
+      // The stream stays open until the first touchpoint can be read back.
+      await waitFor(async () => (await list(profileId)).length === 1, { timeoutMs: 5_000 });
+      seenWhileOpen = await list(profileId);
+      yield { touchpoint: touchpoint({ touchpointId: `${profileId}-o2`, profileId, occurredAt: at(2) }) };
+    }
+    const res = await f.client.recordTouchpoints(messages(), acme);
+    expect(seenWhileOpen).toEqual([`${profileId}-o1`]);
+    expect(res).toMatchObject({ recordedCount: 2, duplicateCount: 0, rejectedCount: 0 });
+    expect(await list(profileId)).toEqual([`${profileId}-o1`, `${profileId}-o2`]);
+  });
+
+  it('records a stream longer than one batch completely and in order', async () => {
+    const profileId = newProfile();
+    const count = 700; // more than two transactions' worth
+    const res = await f.client.recordTouchpoints(
+      Array.from({ length: count }, (_, i) => ({ touchpoint: touchpoint({ touchpointId: `${profileId}-l${i}`, profileId, occurredAt: new Date(T0.getTime() - (count - i) * 1000) }) })),
+      acme,
+    );
+    expect(res).toMatchObject({ recordedCount: count, duplicateCount: 0, rejectedCount: 0 });
+    const ctx = await f.client.getContext({ profileId, purpose: Purpose.PURPOSE_SERVICE, touchpointLimit: 3, factLimit: 0 }, acme);
+    expect(ctx.touchpointCount).toBe(count);
+    expect(ctx.recentTouchpoints.map((t) => t.touchpointId)).toEqual([`${profileId}-l699`, `${profileId}-l698`, `${profileId}-l697`]);
+  });
+});
+
+describe('RecordTouchpoints when a batch cannot be written', () => {
+  it('ends the call with INTERNAL and writes nothing of that batch or after it', async () => {
+    const { createEmbeddedStore } = await import('@continuum/store');
+    const store = createEmbeddedStore();
+    let failNext = false;
+    // The store fails the next transaction once, as a lost database connection would.
+    const flaky = Object.create(store) as typeof store;
+    flaky.withTransaction = (body) => {
+      if (failNext) {
+        failNext = false;
+        return Promise.reject(new Error('connection lost'));
+      }
+      return store.withTransaction(body);
+    };
+    const g = await startContext({ store: flaky });
+    try {
+      const tenant = await g.as('acme');
+      const profileId = newProfile();
+      async function* messages(): AsyncIterable<contextV1.RecordTouchpointsRequest> {
+        failNext = true;
+        for (let i = 0; i < 3; i++) yield { touchpoint: touchpoint({ touchpointId: `${profileId}-f${i}`, profileId, occurredAt: at(i) }) };
+        // Give the writer time to fail before more arrives.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        yield { touchpoint: touchpoint({ touchpointId: `${profileId}-f3`, profileId, occurredAt: at(3) }) };
+      }
+      const err = await failure(g.client.recordTouchpoints(messages(), tenant));
+      expect(err.code).toBe(status.INTERNAL);
+      const stored = await g.client.listTouchpoints(contextV1.ListTouchpointsRequest.fromPartial({ profileId }), tenant);
+      expect(stored.touchpoints).toEqual([]);
+    } finally {
+      await g.stop();
+      await store.close();
+    }
+  });
+});
+
 describe('RecordTouchpoints batches', () => {
   it('applies facts, journeys, cases and the summary exactly as one-by-one recording would', async () => {
     const tenant = await f.as('batch');
