@@ -45,6 +45,33 @@ const MAX_BATCH_GET = 100;
 /** Rejections listed in a RecordTouchpoints answer (all are counted). */
 const MAX_REJECTED_REPORTED = 100;
 
+/** Whether a streamed batch already started in the current turn of the event loop. */
+let batchTurnTaken = false;
+
+/**
+ * Resolves when a RecordTouchpoints batch may start: at most one starts per turn of the event
+ * loop, so the network is read between two batches. Batches of several streams would otherwise
+ * run back to back in one turn, and a call whose last messages and end were waiting in the socket
+ * would be answered only after all of them, its client idle meanwhile.
+ */
+function batchTurn(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const attempt = (): void => {
+      if (batchTurnTaken) {
+        setImmediate(attempt);
+        return;
+      }
+      batchTurnTaken = true;
+      // Runs in the next turn, before the attempts deferred to it.
+      setImmediate(() => {
+        batchTurnTaken = false;
+      });
+      resolve();
+    };
+    setImmediate(attempt);
+  });
+}
+
 /** Turns domain and store errors into the kit's typed errors (the interceptor maps those to gRPC). */
 function translateError(err: unknown): unknown {
   if (err instanceof DomainError) return err;
@@ -146,10 +173,9 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
         const record = async (): Promise<void> => {
           try {
             while (pending.length > 0 && !stopped) {
-              // Each batch starts on a turn of its own: the messages of the network read in hand
-              // join it, and answers and reads waiting for I/O (other calls' answers) go out
-              // first instead of behind a whole transaction.
-              await new Promise<void>((resolve) => setImmediate(resolve));
+              // Each batch starts on a turn of the event loop of its own (see batchTurn): the
+              // messages of the network read in hand join it.
+              await batchTurn();
               if (stopped) break;
               const taken = pending.length <= STREAM_BATCH ? pending : pending.slice(0, STREAM_BATCH);
               pending = taken === pending ? [] : pending.slice(STREAM_BATCH);
