@@ -8,26 +8,26 @@ let lastMs = 0;
 let counter = 0;
 const POOL_SIZE = 16 * 256;
 let pool = randomBytes(POOL_SIZE);
-let poolOffset = 0;
-
-function randomChunk(): Buffer {
-  if (poolOffset + 10 > POOL_SIZE) {
-    pool = randomBytes(POOL_SIZE);
-    poolOffset = 0;
-  }
-  const chunk = pool.subarray(poolOffset, poolOffset + 10);
-  poolOffset += 10;
-  return chunk;
-}
+let poolOffset = POOL_SIZE;
+/** Two hex digits of every byte value: an id is built from these, without a buffer per id. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const hex = (byte: number): string => HEX[byte] as string;
+const random = (at: number): number => pool[at] as number;
 
 /** A new UUIDv7, lower-case hex with dashes, monotonic within this process. */
 export function uuidv7(now: number = Date.now()): string {
-  const rand = randomChunk();
+  // Nine random bytes per id, taken from a pool refilled 455 ids at a time.
+  if (poolOffset + 9 > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const r = poolOffset;
+  poolOffset += 9;
   if (now > lastMs) {
     lastMs = now;
     // Start the counter at a random point in its lower half so ids stay hard to guess yet leave
     // room to count up within the millisecond.
-    counter = ((rand[0] ?? 0) << 3) & 0x7ff;
+    counter = (random(r) << 3) & 0x7ff;
   } else {
     counter++;
     if (counter > 0xfff) {
@@ -37,12 +37,15 @@ export function uuidv7(now: number = Date.now()): string {
     }
   }
   const ms = lastMs;
-  const bytes = Buffer.allocUnsafe(16);
-  bytes.writeUIntBE(ms, 0, 6);
-  bytes[6] = 0x70 | (counter >> 8);
-  bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | ((rand[1] ?? 0) & 0x3f);
-  rand.copy(bytes, 9, 2, 9);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // The 48-bit time as two 24-bit halves (exact: below 2^53), each three bytes of hex.
+  const hi = Math.floor(ms / 0x1000000);
+  const lo = ms - hi * 0x1000000;
+  // Version 7 and the counter (rand_a), then the variant (10) and 62 random bits (rand_b).
+  return (
+    hex(hi >>> 16) + hex((hi >>> 8) & 0xff) + hex(hi & 0xff) + hex(lo >>> 16) + '-' +
+    hex((lo >>> 8) & 0xff) + hex(lo & 0xff) + '-' +
+    hex(0x70 | (counter >>> 8)) + hex(counter & 0xff) + '-' +
+    hex(0x80 | (random(r + 1) & 0x3f)) + hex(random(r + 2)) + '-' +
+    hex(random(r + 3)) + hex(random(r + 4)) + hex(random(r + 5)) + hex(random(r + 6)) + hex(random(r + 7)) + hex(random(r + 8))
+  );
 }
