@@ -255,8 +255,12 @@ const OPERATORS = updateOperators as unknown as Record<string, OperatorFn | unde
 interface PreparedUpdate {
   onInsert: Record<string, unknown> | undefined;
   modifier: Update | undefined;
-  /** The operators as functions that apply them to a document and return the changed paths; null for positional updates (mingo's full path, which needs the filter). */
-  appliers: Array<(doc: Doc) => string[]> | null;
+  /**
+   * The operators as functions that apply them to a document and return the changed paths; null
+   * for positional updates (mingo's full path, which needs the filter). Compiled when first
+   * needed (undefined until then): most updates take the plain path and never need them.
+   */
+  appliers: Array<(doc: Doc) => string[]> | null | undefined;
   /** `$set` / `$unset` / `$inc` on plain paths, applied copy-on-write (see plain-update.ts); null otherwise. */
   plain: PlainOp[] | null;
 }
@@ -274,18 +278,22 @@ function prepareUpdate(update: Update): PreparedUpdate {
       (modifier ??= {})[op] = own[op];
     }
   }
-  let appliers: Array<(doc: Doc) => string[]> | null = null;
-  if (modifier !== undefined && !hasPositional(modifier)) {
-    appliers = [];
-    for (const op of Object.keys(modifier)) {
-      try {
-        appliers.push((OPERATORS[op] as OperatorFn)(modifier[op] as Record<string, unknown>));
-      } catch (err) {
-        throw new InvalidOperationError(`invalid update: ${err instanceof Error ? err.message : String(err)}`);
-      }
+  const plain = modifier === undefined ? null : preparePlainUpdate(modifier);
+  // An update the plain path cannot take is compiled now, so a malformed one fails before anything is read.
+  return { onInsert, modifier, appliers: modifier !== undefined && plain === null ? compileAppliers(modifier) : undefined, plain };
+}
+
+function compileAppliers(modifier: Update): Array<(doc: Doc) => string[]> | null {
+  if (hasPositional(modifier)) return null;
+  const appliers: Array<(doc: Doc) => string[]> = [];
+  for (const op of Object.keys(modifier)) {
+    try {
+      appliers.push((OPERATORS[op] as OperatorFn)(modifier[op] as Record<string, unknown>));
+    } catch (err) {
+      throw new InvalidOperationError(`invalid update: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  return { onInsert, modifier, appliers, plain: modifier === undefined ? null : preparePlainUpdate(modifier) };
+  return appliers;
 }
 
 /** MongoDB refuses arithmetic on non-numbers; mingo would skip it silently. */
@@ -307,10 +315,11 @@ function applyModifier(doc: Doc, prepared: PreparedUpdate, condition: Filter | u
   const modifier = prepared.modifier;
   if (modifier === undefined) return [];
   checkArithmetic(doc, modifier);
+  const appliers = prepared.appliers === undefined ? (prepared.appliers = compileAppliers(modifier)) : prepared.appliers;
   try {
-    if (prepared.appliers !== null) {
+    if (appliers !== null) {
       const changed: string[] = [];
-      for (const apply of prepared.appliers) for (const path of apply(doc)) changed.push(path);
+      for (const apply of appliers) for (const path of apply(doc)) changed.push(path);
       return changed;
     }
     return mingoUpdate(doc, modifier as Parameters<typeof mingoUpdate>[1], undefined, condition, { cloneMode: 'deep' });
