@@ -128,6 +128,19 @@ export function factToWire(f: CapturedFact): contextV1.Fact {
 }
 
 export function touchpointToWire(t: Touchpoint): contextV1.Touchpoint {
+  return wireTouchpoint(t, false);
+}
+
+/**
+ * A touchpoint as its TouchpointRecorded event carries it: without what stays in this service —
+ * fact values, the summary and the attributes (free text typed by channels). Built in one pass:
+ * every recorded touchpoint makes one.
+ */
+export function touchpointToEventWire(t: Touchpoint): contextV1.Touchpoint {
+  return wireTouchpoint(t, true);
+}
+
+function wireTouchpoint(t: Touchpoint, forEvent: boolean): contextV1.Touchpoint {
   return {
     touchpointId: t.touchpointId,
     profileId: t.profileId,
@@ -142,12 +155,17 @@ export function touchpointToWire(t: Touchpoint): contextV1.Touchpoint {
     outcome: outcomes.wire(t.outcome),
     agentId: t.agentId ?? '',
     caseId: t.caseId ?? '',
-    facts: t.facts.map(factToWire),
+    facts: forEvent ? t.facts.map(factKeyToWire) : t.facts.map(factToWire),
     assurance: assurances.wire(t.assurance),
-    summary: t.summary ?? '',
-    attributes: { ...t.attributes },
+    summary: forEvent ? '' : (t.summary ?? ''),
+    attributes: forEvent ? {} : { ...t.attributes },
     originProfileId: t.originProfileId,
   };
+}
+
+/** A fact without its value. */
+function factKeyToWire(f: CapturedFact): contextV1.Fact {
+  return { ...factToWire(f), value: '' };
 }
 
 export function definitionToWire(d: JourneyDefinition): contextV1.JourneyDefinition {

@@ -82,10 +82,20 @@ describe('RecordTouchpoint', () => {
     expect(list.touchpoints.map((t) => t.touchpointId)).toEqual(['dup-1']);
   });
 
-  it('publishes touchpoint_recorded through the outbox once, without fact values', async () => {
+  it('publishes touchpoint_recorded through the outbox once, without fact values, summary or attributes', async () => {
     const tenant = await f.as('outbox-check');
     await f.client.recordTouchpoint(
-      { touchpoint: touchpoint({ touchpointId: 'ev-1', profileId: newProfile(), facts: [{ key: 'card_last4', value: '4242', sensitivity: FactSensitivity.FACT_SENSITIVITY_SENSITIVE, sourceChannel: 0, touchpointId: '', capturedAt: undefined }] }), requestId: '' },
+      {
+        touchpoint: touchpoint({
+          touchpointId: 'ev-1',
+          profileId: newProfile(),
+          intent: 'damaged_item',
+          summary: 'customer typed her address here',
+          attributes: { note: 'private-attribute-text' },
+          facts: [{ key: 'card_last4', value: '4242', sensitivity: FactSensitivity.FACT_SENSITIVITY_SENSITIVE, sourceChannel: 0, touchpointId: '', capturedAt: undefined }],
+        }),
+        requestId: '',
+      },
       tenant,
     );
     await f.client.recordTouchpoint({ touchpoint: touchpoint({ touchpointId: 'ev-1' }), requestId: '' }, tenant);
@@ -93,7 +103,10 @@ describe('RecordTouchpoint', () => {
     const [event] = outboxEventsOf(await f.store.forTenant('outbox-check').collection<OutboxDocument>(OUTBOX_COLLECTION).find({}));
     const envelope = Buffer.from(event ? envelopeBytes(event) : new Uint8Array());
     expect(envelope.includes(Buffer.from('4242'))).toBe(false);
+    expect(envelope.includes(Buffer.from('customer typed her address'))).toBe(false);
+    expect(envelope.includes(Buffer.from('private-attribute-text'))).toBe(false);
     expect(envelope.includes(Buffer.from('card_last4'))).toBe(true);
+    expect(envelope.includes(Buffer.from('damaged_item'))).toBe(true);
   });
 });
 

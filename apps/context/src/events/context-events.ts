@@ -1,8 +1,8 @@
 import { contextV1 } from '@continuum/contracts';
 import { defineEvent, type Outbox } from '@continuum/events';
 import type { StoreSession } from '@continuum/store';
-import { channelSwitches, type Case, type CapturedFact, type JourneyChange, type JourneyInstance, type Touchpoint } from '../domain';
-import { caseToWire, channels, journeyToWire, touchpointToWire } from '../mapping';
+import { channelSwitches, type Case, type JourneyChange, type JourneyInstance, type Touchpoint } from '../domain';
+import { caseToWire, channels, journeyToWire, touchpointToEventWire } from '../mapping';
 
 // The events the context service publishes (domain `context`), always through the outbox.
 
@@ -21,15 +21,12 @@ export const CaseClosed = event<contextV1.CaseClosedEvent>('case_closed', 'CaseC
 export const ProfileDataErased = event<contextV1.ProfileDataErasedEvent>('profile_data_erased', 'ProfileDataErasedEvent', contextV1.ProfileDataErasedEvent);
 export const ProfileContextChanged = event<contextV1.ProfileContextChangedEvent>('profile_context_changed', 'ProfileContextChangedEvent', contextV1.ProfileContextChangedEvent);
 
-/** Fact values stay in this service: events carry keys and sensitivity only. */
-function withoutFactValues(facts: readonly CapturedFact[]): CapturedFact[] {
-  return facts.map((f) => ({ ...f, value: '' }));
-}
-
+/**
+ * The TouchpointRecorded event of a touchpoint. Fact values stay in this service (events carry keys
+ * and sensitivity only), and so do summaries and attributes: free text typed by channels.
+ */
 export function touchpointRecordedPayload(t: Touchpoint, repeatedFactKeys: readonly string[]): contextV1.TouchpointRecordedEvent {
-  const wire = touchpointToWire({ ...t, facts: withoutFactValues(t.facts) });
-  // Summaries and attributes are free text typed by channels: they stay here too.
-  return { touchpoint: { ...wire, summary: '', attributes: {} }, repeatedFactKeys: [...repeatedFactKeys] };
+  return { touchpoint: touchpointToEventWire(t), repeatedFactKeys: [...repeatedFactKeys] };
 }
 
 /** Appends the event of one journey change to the outbox, in the caller's transaction. */
