@@ -38,8 +38,17 @@ export const CONTEXT_ERROR_DOMAIN = 'context.continuum.dev';
 
 export const SCOPES = { read: 'context.read', write: 'context.write', admin: 'context.admin' } as const;
 
-/** Touchpoints of a RecordTouchpoints stream recorded per transaction. */
+/** Touchpoints of a RecordTouchpoints stream recorded per transaction, at most. */
 const STREAM_BATCH = 256;
+/**
+ * While the stream is open, fewer touchpoints than this wait up to STREAM_MAX_WAIT_MS for more
+ * before they are recorded: every transaction has a fixed cost (its reads, its outbox entry, the
+ * relay's round for it) worth about as much as recording this many (bench/context/ingest-probe.ts
+ * with --batch 4: ~340 µs per transaction).
+ */
+const STREAM_MIN_BATCH = 32;
+/** How long a touchpoint of an open stream waits at most before it is recorded (ms). */
+const STREAM_MAX_WAIT_MS = 2;
 /** Requests one BatchGetContext call may carry. */
 const MAX_BATCH_GET = 100;
 /** Rejections listed in a RecordTouchpoints answer (all are counted). */
@@ -170,15 +179,34 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
           room?.();
           room = undefined;
         };
+        let readerDone = false;
+        /** When the oldest touchpoint waiting in `pending` arrived (ms). */
+        let waitingSince = 0;
+        let fuller: (() => void) | undefined;
+        const wakeWriter = (): void => {
+          fuller?.();
+          fuller = undefined;
+        };
+        /** Resolves once more touchpoints can make a worthwhile batch, the stream ended, or the oldest waited long enough. */
+        const moreOrLate = (): Promise<void> =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(wakeWriter, Math.max(0, waitingSince + STREAM_MAX_WAIT_MS - Date.now()));
+            fuller = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
         const record = async (): Promise<void> => {
           try {
             while (pending.length > 0 && !stopped) {
+              if (pending.length < STREAM_MIN_BATCH && !readerDone) await moreOrLate();
               // Each batch starts on a turn of the event loop of its own (see batchTurn): the
               // messages of the network read in hand join it.
               await batchTurn();
               if (stopped) break;
               const taken = pending.length <= STREAM_BATCH ? pending : pending.slice(0, STREAM_BATCH);
               pending = taken === pending ? [] : pending.slice(STREAM_BATCH);
+              waitingSince = Date.now();
               wakeReader();
               const outcomes = await guard(() => recordTouchpointBatch(deps, ctx.tenantId, taken.map((t) => t.input)));
               outcomes.forEach((outcome, k) => {
@@ -214,14 +242,19 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
               reject(index, req.touchpoint?.touchpointId ?? '', new InvalidArgumentError(v.violations));
               continue;
             }
+            if (pending.length === 0) waitingSince = Date.now();
             pending.push({ index, input });
+            if (pending.length >= STREAM_MIN_BATCH) wakeWriter();
             void startWriter();
             if (pending.length >= STREAM_BATCH) await new Promise<void>((resolve) => (room = resolve));
           }
+          readerDone = true;
+          wakeWriter();
           while (pending.length > 0 && !stopped) await startWriter();
         } finally {
           // A call that ends early (cancelled, failed) stops the writer after its current batch.
           stopped = true;
+          wakeWriter();
           await writing;
         }
         if (failure) throw failure.error;
