@@ -38,6 +38,8 @@ class MemoryStream {
   firstSeq = 1;
   lastSeq = 0;
   private readonly dedupe = new Map<string, number>();
+  /** When the oldest id in `dedupe` was seen: nothing expires before it is a window old. */
+  private oldestDedupeAt = Number.POSITIVE_INFINITY;
   readonly consumers = new Set<DurableState>();
 
   constructor(
@@ -46,14 +48,15 @@ class MemoryStream {
   ) {}
 
   /** Appends unless the id was seen within the window; returns whether it was appended. */
-  append(id: string | undefined, message: Omit<StoredMessage, 'seq' | 'at'>, now: number): boolean {
-    this.expireDedupe(now);
+  append(id: string | undefined, subject: string, data: Uint8Array, headers: Readonly<Record<string, string>>, type: string, now: number): boolean {
+    if (now - this.oldestDedupeAt >= this.options.duplicateWindowMs) this.expireDedupe(now);
     if (id !== undefined) {
       if (this.dedupe.has(id)) return false;
+      if (this.dedupe.size === 0) this.oldestDedupeAt = now;
       this.dedupe.set(id, now);
     }
     this.lastSeq++;
-    this.messages.push({ ...message, seq: this.lastSeq, at: now });
+    this.messages.push({ seq: this.lastSeq, subject, data, headers, type, at: now });
     this.enforceLimits(now);
     return true;
   }
@@ -64,8 +67,12 @@ class MemoryStream {
 
   private expireDedupe(now: number): void {
     // Map iteration is insertion order, which is time order here.
+    this.oldestDedupeAt = Number.POSITIVE_INFINITY;
     for (const [id, at] of this.dedupe) {
-      if (now - at < this.options.duplicateWindowMs) break;
+      if (now - at < this.options.duplicateWindowMs) {
+        this.oldestDedupeAt = at;
+        break;
+      }
       this.dedupe.delete(id);
     }
   }
@@ -307,7 +314,7 @@ export class InProcessEventBus implements EventBus {
     if (!stream) throw new StreamNotFoundError(domain);
     const messageHeaders: Record<string, string> = { ...headers, 'Nats-Msg-Id': eventId };
     if (!messageHeaders['traceparent']) Object.assign(messageHeaders, traceHeadersOf());
-    const appended = stream.append(eventId, { subject, data, headers: messageHeaders, type }, Date.now());
+    const appended = stream.append(eventId, subject, data, messageHeaders, type, Date.now());
     if (!appended) return;
     for (const durable of stream.consumers) durable.active?.schedulePump();
   }
@@ -345,11 +352,7 @@ export class InProcessEventBus implements EventBus {
 
   private async deadLetter(request: DeadLetterRequest): Promise<void> {
     const { raw } = request;
-    this.dlq.append(
-      undefined,
-      { subject: deadLetterSubject(raw.subject), data: raw.data, headers: deadLetterHeaders(request), type: request.envelope?.type ?? '' },
-      Date.now(),
-    );
+    this.dlq.append(undefined, deadLetterSubject(raw.subject), raw.data, deadLetterHeaders(request), request.envelope?.type ?? '', Date.now());
   }
 
   async deadLetters(options: { limit?: number; fromSequence?: number } = {}): Promise<DeadLetter[]> {
