@@ -158,8 +158,14 @@ export function isEncodedEvent(event: EventEnvelope | EncodedEvent): event is En
   return (event as Partial<EncodedEvent>).data instanceof Uint8Array;
 }
 
-/** Subjects already validated, by tenant, domain and type: publishing checks each triple once. */
-const validSubjects = new Map<string, string>();
+/**
+ * Subjects already validated, by tenant, then domain, then type: publishing checks each triple
+ * once. Nested maps keyed by the event's own strings rather than one map keyed by a joined string:
+ * those strings are usually the same objects event after event (their hashes are kept), while a
+ * joined key is a fresh string to hash on every publish.
+ */
+const validSubjects = new Map<string, Map<string, Map<string, string>>>();
+let cachedSubjects = 0;
 const MAX_CACHED_SUBJECTS = 10_000;
 
 /**
@@ -168,13 +174,20 @@ const MAX_CACHED_SUBJECTS = 10_000;
  * again: the publish path of every event goes through here.
  */
 export function routeOf(event: { eventId: string; tenantId: string; domain: string; type: string }): string {
-  const key = `${event.tenantId}\u0000${event.domain}\u0000${event.type}`;
-  const cached = event.eventId ? validSubjects.get(key) : undefined;
+  const cached = event.eventId ? validSubjects.get(event.tenantId)?.get(event.domain)?.get(event.type) : undefined;
   if (cached !== undefined) return cached;
   validateEnvelope(event);
   const subject = eventSubject(event);
-  if (validSubjects.size >= MAX_CACHED_SUBJECTS) validSubjects.clear();
-  validSubjects.set(key, subject);
+  if (cachedSubjects >= MAX_CACHED_SUBJECTS) {
+    validSubjects.clear();
+    cachedSubjects = 0;
+  }
+  let ofTenant = validSubjects.get(event.tenantId);
+  if (!ofTenant) validSubjects.set(event.tenantId, (ofTenant = new Map()));
+  let ofDomain = ofTenant.get(event.domain);
+  if (!ofDomain) ofTenant.set(event.domain, (ofDomain = new Map()));
+  if (!ofDomain.has(event.type)) cachedSubjects++;
+  ofDomain.set(event.type, subject);
   return subject;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { DuplicateKeyError, type BaseDocument, type DocumentStore } from '@continuum/store';
-import { customerKey, decodeEnvelope, eventTypeName, routeOf } from './envelope';
+import { decodeEnvelope, eventTypeName, routeOf } from './envelope';
 import { describeError, type EventLog } from './consumer-runner';
 import { defineOutboxCollection, envelopeBytes, OUTBOX_COLLECTION, outboxEventsOf, outboxSignalFor, type OutboxDocument, type OutboxEvent, type OutboxSignal } from './outbox';
 import { contextFromTraceHeaders, inSpan, messagingAttributes, SpanKind, traceHeadersOf } from './trace';
@@ -78,8 +78,12 @@ interface LeaseDocument extends BaseDocument {
 interface Entry {
   readonly event: OutboxEvent;
   readonly doc: OutboxDocument;
-  /** Events with the same key are published one after the other. */
-  readonly key: string;
+  /**
+   * Events with the same key (one per customer in a read) are published one after the other. A
+   * token object rather than a tenant-and-customer string: a Map keyed by a fresh string hashes it
+   * first, which costs a few hundred ns per event on current V8.
+   */
+  readonly key: object;
 }
 
 /** Entries whose events were all acknowledged are marked sent once this many are waiting (and after each read batch). */
@@ -251,6 +255,17 @@ export class OutboxRelay {
     for (const doc of docs) largest = Math.max(largest, doc.events?.length ?? 1);
     if (docs.length > 0) this.readLimit = Math.max(1, Math.min(this.opts.batchSize, Math.floor(this.opts.maxEventsPerRead / largest)));
     const entries: Entry[] = [];
+    // tenant -> customer -> the key of that customer's events in this read.
+    const keys = new Map<string, Map<string, object>>();
+    const keyOf = (tenantId: string, subjectProfileId: string): object => {
+      // An event about no customer is ordered with nothing else.
+      if (!subjectProfileId) return {};
+      let ofTenant = keys.get(tenantId);
+      if (!ofTenant) keys.set(tenantId, (ofTenant = new Map()));
+      let key = ofTenant.get(subjectProfileId);
+      if (!key) ofTenant.set(subjectProfileId, (key = {}));
+      return key;
+    };
     for (const doc of docs) {
       let events: OutboxEvent[];
       try {
@@ -260,7 +275,7 @@ export class OutboxRelay {
         this.opts.log?.error({ entryId: doc._id, err: describeError(err) }, 'outbox relay: unreadable entry skipped');
         continue;
       }
-      for (const event of events) entries.push({ event, doc, key: customerKey(doc.tenantId, event.subjectProfileId) ?? event.eventId });
+      for (const event of events) entries.push({ event, doc, key: keyOf(doc.tenantId, event.subjectProfileId) });
     }
     return entries;
   }
@@ -272,8 +287,8 @@ export class OutboxRelay {
    * acknowledged in full is marked first.
    */
   private async publishAll(entries: readonly Entry[]): Promise<void> {
-    const queues = new Map<string, Entry[]>();
-    const ready: string[] = [];
+    const queues = new Map<object, Entry[]>();
+    const ready: object[] = [];
     /** Events of each entry not acknowledged yet. */
     const unacked = new Map<OutboxDocument, number>();
     for (const entry of entries) {
@@ -313,7 +328,7 @@ export class OutboxRelay {
       };
       const launch = (): void => {
         while (failure === undefined && this.running && inFlight < this.opts.maxInFlight && ready.length > 0) {
-          const key = ready.shift() as string;
+          const key = ready.shift() as object;
           const entry = queues.get(key)?.shift();
           if (!entry) continue;
           inFlight++;

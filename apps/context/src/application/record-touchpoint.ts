@@ -183,15 +183,21 @@ async function writeTouchpoints(deps: CoreDeps, repos: TenantRepositories, accep
     const keys = new Set(ownTps.flatMap((tp) => tp.facts.map((f) => f.key)));
     if (keys.size > 0) {
       const known = (storedFacts.get(owner.profileId) ?? []).filter((doc) => keys.has(doc.key));
-      const latest = new Map(known.map((doc) => [`${doc.originProfileId}\u0000${doc.key}`, doc]));
+      // The latest stored fact by origin profile, then key (nested: no joined string to hash per fact).
+      const latest = new Map<string, Map<string, FactDoc>>();
+      const slotsOf = (origin: string): Map<string, FactDoc> => {
+        let slots = latest.get(origin);
+        if (!slots) latest.set(origin, (slots = new Map()));
+        return slots;
+      };
+      for (const doc of known) slotsOf(doc.originProfileId).set(doc.key, doc);
       const all: CapturedFact[] = known.map(factFromDoc);
       for (const tp of ownTps) {
         if (tp.facts.length === 0) continue;
         repeatedOf.set(tp.touchpointId, repeatedFactKeys(all, tp.facts));
+        const slots = slotsOf(tp.originProfileId);
         for (const fact of tp.facts) {
-          const slot = `${tp.originProfileId}\u0000${fact.key}`;
-          const current = latest.get(slot);
-          latest.set(slot, await repos.facts.keepLatest(fact, owner.profileId, tp.originProfileId, current, session));
+          slots.set(fact.key, await repos.facts.keepLatest(fact, owner.profileId, tp.originProfileId, slots.get(fact.key), session));
           all.push(fact);
         }
       }
