@@ -335,6 +335,28 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     await sub.drain();
   });
 
+  it('keeps pace with a producer that appends every turn of the event loop (a bus that acknowledges at once)', async () => {
+    const domain = freshDomain('ob');
+    const type = testEventType(domain);
+    await bus.ensureStreams([domain]);
+    const outbox = createOutbox({ store, producer: 'tester' });
+    const relay = startRelay();
+    // 60 turns, each appending 200 events, as streamed ingestion does under load. A relay that
+    // waited a turn for every 16 publishes would be ~11,000 events behind at the end.
+    for (let turn = 0; turn < 60; turn++) {
+      await store.withTransaction((session) =>
+        outbox.appendAll(
+          session,
+          Array.from({ length: 200 }, (_, i) => outgoing(type, { tenantId: 'acme', subjectProfileId: `c${i % 50}`, payload: { message: `t${turn}-${i}` } })),
+        ),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const behind = 60 * 200 - relay.stats.published;
+    expect(behind).toBeLessThanOrEqual(2 * 200);
+    await waitFor(() => relay.stats.marked === 60 * 200);
+  });
+
   it('reads large entries a few at a time: the entry limit of a read follows the largest entry met', async () => {
     const domain = freshDomain('ob');
     const type = testEventType(domain);
