@@ -316,12 +316,14 @@ export class OutboxRelay {
     let inFlight = 0;
     await new Promise<void>((resolve) => {
       // Slots freed by acks that arrived together are refilled together, after all of them were
-      // seen (a microtask queued behind their callbacks): their publishes then leave in one socket
-      // write instead of one write each. Refilling goes on in the same turn of the event loop up
-      // to PUBLISHES_PER_TURN, then waits for the next turn: with a bus that acknowledges at once
-      // (in process), waiting a turn per refill let ingestion append events many times faster
-      // than they were published. With nothing left to publish, the batch ends at once (its
+      // seen: a broker's acks come with the network reads of one turn of the event loop, so the
+      // refill waits for the next turn and their publishes leave in one socket write instead of
+      // one write each. The in-process bus acknowledges at once: there the refill is a microtask
+      // queued behind the acks' callbacks, and goes on in the same turn up to PUBLISHES_PER_TURN
+      // (waiting a turn per 16 publishes let streamed ingestion append events many times faster
+      // than they were published). With nothing left to publish, the batch ends at once (its
       // entries are marked sent without delay).
+      const acksAtOnce = this.opts.bus.kind === 'in-process';
       let launchScheduled = false;
       const refill = (): void => {
         launchScheduled = false;
@@ -334,7 +336,7 @@ export class OutboxRelay {
         }
         if (launchScheduled) return;
         launchScheduled = true;
-        if (this.publishedThisTurn < PUBLISHES_PER_TURN) queueMicrotask(refill);
+        if (acksAtOnce && this.publishedThisTurn < PUBLISHES_PER_TURN) queueMicrotask(refill);
         else setImmediate(refill);
       };
       const launch = (): void => {
