@@ -50,6 +50,9 @@ export const kitConfigSchema = z
     GRPC_MAX_CONCURRENT_CALLS: intVar(2_000, 0, 1_000_000).describe(
       'Request/response calls in flight at once; past it new calls get RESOURCE_EXHAUSTED (SERVER_OVERLOADED) at once instead of queueing until they time out (0: no limit). Streams are not counted.',
     ),
+    GRPC_FLOW_CONTROL_WINDOW_BYTES: intVar(1024 * 1024, 65_535, 2 ** 31 - 1).describe(
+      'HTTP/2 receive window of the gRPC server, per stream and per connection (bytes): how much a client may send ahead of what the server has read. The HTTP/2 default (65535) stalls a client stream while the server works on what it received.',
+    ),
     SHUTDOWN_GRACE_MS: intVar(10_000, 0, 600_000).describe('Time calls in flight get to finish on SIGTERM before they are cancelled (ms).'),
     OTEL_EXPORTER_OTLP_ENDPOINT: urlVar().describe('OTLP gRPC endpoint for traces (e.g. http://otel-collector:4317); unset exports nothing.'),
     OTEL_TRACES_FILE: z.string().optional().describe('Append every span as a JSON line to this file (end-to-end tests, quick local looks at traces).'),

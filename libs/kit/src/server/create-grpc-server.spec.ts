@@ -1,3 +1,4 @@
+import { connect, type Settings } from 'node:http2';
 import { status } from '@grpc/grpc-js';
 import { testingV1 } from '@continuum/contracts';
 import { decodeStatusDetails } from '../errors/status-details';
@@ -51,3 +52,43 @@ describe('createGrpcServer: errors', () => {
     expect(JSON.stringify(logged)).not.toMatch(/hunter2/);
   });
 });
+
+describe('createGrpcServer: HTTP/2 flow control', () => {
+  /** What a client connecting to the echo server is told about its receive windows. */
+  async function windowsOffered(env: Record<string, string>): Promise<{ stream: number | undefined; connection: number }> {
+    const echo = await startEcho(env);
+    const session = connect(`http://${echo.address}`);
+    try {
+      const settings = await new Promise<Settings>((resolve) => session.once('remoteSettings', resolve));
+      // A settings frame the server sends after its first one raises the stream window.
+      const stream = await waitFor(() => (session.remoteSettings.initialWindowSize !== 65_535 ? session.remoteSettings.initialWindowSize : undefined), 2_000).catch(
+        () => settings.initialWindowSize,
+      );
+      // The connection's window comes as a WINDOW_UPDATE.
+      await waitFor(() => ((session.state.remoteWindowSize ?? 0) > 65_535 ? true : undefined), 2_000).catch(() => undefined);
+      return { stream, connection: session.state.remoteWindowSize ?? 0 };
+    } finally {
+      session.destroy();
+      await echo.stop();
+    }
+  }
+
+  it('lets clients send 1 MiB ahead by default, per stream and per connection', async () => {
+    expect(await windowsOffered({})).toEqual({ stream: 1024 * 1024, connection: 1024 * 1024 });
+  });
+
+  it('takes the window from GRPC_FLOW_CONTROL_WINDOW_BYTES', async () => {
+    expect(await windowsOffered({ GRPC_FLOW_CONTROL_WINDOW_BYTES: '4194304' })).toEqual({ stream: 4 * 1024 * 1024, connection: 4 * 1024 * 1024 });
+  });
+});
+
+/** Polls `read` until it returns a value (rejects after `ms`). */
+async function waitFor<T>(read: () => T | undefined, ms: number): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -5,6 +5,7 @@ import { UnavailableError } from '../errors/domain-errors';
 import type { Logger } from '../logging/logger';
 import { splitMethodPath } from '../telemetry/rpc-attributes';
 import { CallTracker } from './call-tracker';
+import { DEFAULT_FLOW_CONTROL_WINDOW_BYTES, widenFlowControlWindows } from './flow-control';
 import { wrapHandler } from './call-pipeline';
 import { grpcServerMetrics } from './grpc-metrics';
 import { HealthReporter } from './health';
@@ -20,6 +21,8 @@ export interface GrpcServerConfig extends AuthConfig {
   readonly GRPC_MAX_MESSAGE_BYTES: number;
   /** Request/response calls in flight at once before new ones are refused (0: no limit). */
   readonly GRPC_MAX_CONCURRENT_CALLS?: number;
+  /** HTTP/2 receive window per stream and per connection (bytes; default 1 MiB). */
+  readonly GRPC_FLOW_CONTROL_WINDOW_BYTES?: number;
 }
 
 export interface GrpcServerOptions {
@@ -115,6 +118,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
           error ? reject(error) : resolve(bound),
         );
       });
+      widenFlowControlWindows(server, config.GRPC_FLOW_CONTROL_WINDOW_BYTES ?? DEFAULT_FLOW_CONTROL_WINDOW_BYTES, logger);
       if (authenticator.mode === 'disabled') {
         logger.warn(
           { auth_mode: 'disabled' },
