@@ -54,30 +54,47 @@ const MAX_BATCH_GET = 100;
 /** Rejections listed in a RecordTouchpoints answer (all are counted). */
 const MAX_REJECTED_REPORTED = 100;
 
-/** Whether a streamed batch already started in the current turn of the event loop. */
-let batchTurnTaken = false;
+/** Writers waiting for their turn to start a streamed batch, in the order they get it. */
+const batchTurnWaiters: { writer: object; go: () => void }[] = [];
+let batchTurnScheduled = false;
+/** The writer whose batch started last, and how many turns in a row it had. */
+let lastBatchWriter: object | undefined;
+let lastBatchWriterTurns = 0;
+/** Turns in a row one stream's writer may take while others wait. */
+const MAX_BATCH_TURNS_IN_A_ROW = 32;
 
 /**
- * Resolves when a RecordTouchpoints batch may start: at most one starts per turn of the event
- * loop, so the network is read between two batches. Batches of several streams would otherwise
- * run back to back in one turn, and a call whose last messages and end were waiting in the socket
- * would be answered only after all of them, its client idle meanwhile.
+ * Resolves when a RecordTouchpoints batch of `writer` (a token per call) may start: one batch per
+ * turn of the event loop, so the network is read between two batches — batches of several streams
+ * would otherwise run back to back in one turn, and a call whose last messages and end were waiting
+ * in the socket would be answered only after all of them. The writer that had the last turn goes
+ * first again, up to MAX_BATCH_TURNS_IN_A_ROW turns, then the others in the order they asked:
+ * finishing one call before starting on the next answers it sooner, so its client sends its next
+ * call sooner (taking turns strictly in order measured 0.48–0.52 × the echo in calls of 1,024 where this order measured 0.54–0.62 ×), while a
+ * stream that never ends cannot keep the others waiting.
  */
-function batchTurn(): Promise<void> {
+function batchTurn(writer: object): Promise<void> {
   return new Promise<void>((resolve) => {
-    const attempt = (): void => {
-      if (batchTurnTaken) {
-        setImmediate(attempt);
-        return;
-      }
-      batchTurnTaken = true;
-      // Runs in the next turn, before the attempts deferred to it.
-      setImmediate(() => {
-        batchTurnTaken = false;
-      });
-      resolve();
-    };
-    setImmediate(attempt);
+    const waiter = { writer, go: resolve };
+    if (writer === lastBatchWriter && lastBatchWriterTurns < MAX_BATCH_TURNS_IN_A_ROW) batchTurnWaiters.unshift(waiter);
+    else batchTurnWaiters.push(waiter);
+    scheduleBatchTurn();
+  });
+}
+
+function scheduleBatchTurn(): void {
+  if (batchTurnScheduled || batchTurnWaiters.length === 0) return;
+  batchTurnScheduled = true;
+  setImmediate(() => {
+    batchTurnScheduled = false;
+    const next = batchTurnWaiters.shift();
+    if (next) {
+      lastBatchWriterTurns = next.writer === lastBatchWriter ? lastBatchWriterTurns + 1 : 1;
+      lastBatchWriter = next.writer;
+      next.go();
+    }
+    // Scheduled from within this turn's immediates: the next batch goes on the following turn.
+    scheduleBatchTurn();
   });
 }
 
@@ -173,6 +190,10 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
         let pending: { index: number; input: TouchpointInput }[] = [];
         let writing: Promise<void> | undefined;
         let failure: { error: unknown } | undefined;
+        /** This call's writer, to the scheduler of streamed batches. */
+        const turnToken = {};
+        let writerFailed!: () => void;
+        const writerFailure = new Promise<void>((resolve) => (writerFailed = resolve));
         let stopped = false;
         let room: (() => void) | undefined;
         const wakeReader = (): void => {
@@ -202,8 +223,9 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
               if (pending.length < STREAM_MIN_BATCH && !readerDone) await moreOrLate();
               // Each batch starts on a turn of the event loop of its own (see batchTurn): the
               // messages of the network read in hand join it.
-              await batchTurn();
-              if (stopped) break;
+              await batchTurn(turnToken);
+              // A cancelled call records nothing more (its client retries with the same ids).
+              if (stopped || ctx.signal.aborted) break;
               const taken = pending.length <= STREAM_BATCH ? pending : pending.slice(0, STREAM_BATCH);
               pending = taken === pending ? [] : pending.slice(STREAM_BATCH);
               waitingSince = Date.now();
@@ -218,9 +240,10 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
               });
             }
           } catch (error) {
-            // The call ends with this error; nothing after the failed batch is written.
+            // The call ends with this error at once; nothing after the failed batch is written.
             failure = { error };
             stopped = true;
+            writerFailed();
           } finally {
             writing = undefined;
             wakeReader();
@@ -232,7 +255,7 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
           return writing ?? Promise.resolve();
         };
         let index = -1;
-        try {
+        const readAll = async (): Promise<void> => {
           for await (const req of requests) {
             if (failure) break;
             index += 1;
@@ -251,6 +274,13 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
           readerDone = true;
           wakeWriter();
           while (pending.length > 0 && !stopped) await startWriter();
+        };
+        try {
+          // A failed batch ends the call without waiting for the client's next message.
+          const reading = readAll();
+          // Once the call has ended, the reader stops when the stream closes: nothing to report.
+          reading.catch(() => undefined);
+          await Promise.race([reading, writerFailure]);
         } finally {
           // A call that ends early (cancelled, failed) stops the writer after its current batch.
           stopped = true;
