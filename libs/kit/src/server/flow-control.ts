@@ -24,10 +24,13 @@ export function widenFlowControlWindows(server: Server, windowBytes: number, log
     logger.warn({ window_bytes: windowBytes }, 'gRPC server: cannot reach the HTTP/2 servers of this grpc-js version; connections keep the default 64 KiB receive window');
     return false;
   }
-  for (const http2Server of http2Servers.keys() as IterableIterator<Http2Server>) {
+  for (const [http2Server, info] of http2Servers.entries() as IterableIterator<[Http2Server, unknown]>) {
     if (widened.has(http2Server)) continue;
     widened.add(http2Server);
     http2Server.on('session', (session: Http2Session) => widen(session, windowBytes));
+    // Connections accepted between listening and now (a health check, an eager client).
+    const sessions = (info as { sessions?: unknown } | undefined)?.sessions;
+    if (sessions instanceof Set) for (const session of sessions as Set<Http2Session>) widen(session, windowBytes);
   }
   return true;
 }
