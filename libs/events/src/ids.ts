@@ -8,7 +8,7 @@ let lastMs = 0;
 let counter = 0;
 const POOL_SIZE = 16 * 256;
 let pool = randomBytes(POOL_SIZE);
-let poolOffset = POOL_SIZE;
+let poolOffset = 0;
 /** Two hex digits of every byte value: an id is built from these, without a buffer per id. */
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 const hex = (byte: number): string => HEX[byte] as string;

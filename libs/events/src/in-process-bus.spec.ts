@@ -16,7 +16,7 @@ describeEventBusContract('in-process', () => {
 
 describe('in-process bus dedupe window', () => {
   it('forgets each event id once it is a window old, and only then', async () => {
-    const bus = createInProcessBus({ duplicateWindowMs: 300 });
+    const bus = createInProcessBus({ duplicateWindowMs: 1_000 });
     try {
       const domain = freshDomain('window');
       const type = testEventType(domain);
@@ -26,11 +26,11 @@ describe('in-process bus dedupe window', () => {
       const first = testEnvelope(type, 'first');
       const second = testEnvelope(type, 'second');
       await bus.publish(first);
-      await sleep(200);
+      await sleep(500);
       await bus.publish(second);
-      await bus.publish(first); // 200 ms old: still a duplicate
-      await sleep(150);
-      // `first` is now 350 ms old and forgotten, `second` only 150 ms old.
+      await bus.publish(first); // 500 ms old: still a duplicate
+      await sleep(700);
+      // `first` is now 1,200 ms old and forgotten, `second` only 700 ms old (sleeps that overrun by up to 300 ms still pass).
       await bus.publish(first);
       await bus.publish(second);
       await bus.publish(testEnvelope(type, 'marker'));

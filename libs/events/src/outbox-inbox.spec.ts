@@ -352,8 +352,9 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
       );
       await new Promise((resolve) => setImmediate(resolve));
     }
+    // A few turns' worth of slack for the relay's own wake-ups.
     const behind = 60 * 200 - relay.stats.published;
-    expect(behind).toBeLessThanOrEqual(2 * 200);
+    expect(behind).toBeLessThanOrEqual(5 * 200);
     await waitFor(() => relay.stats.marked === 60 * 200);
   });
 
