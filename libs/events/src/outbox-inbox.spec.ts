@@ -42,6 +42,13 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     return relay;
   }
 
+  /** A fresh domain with its stream on the bus, and the test event type of that domain. */
+  async function freshEvents(): Promise<{ domain: string; type: EventType<TestPayload> }> {
+    const domain = freshDomain('ob');
+    await bus.ensureStreams([domain]);
+    return { domain, type: testEventType(domain) };
+  }
+
   /** Subscribes to `domain` and records, per customer, the indexes of its `<customer>#<index>` messages in the order they arrive. */
   async function subscribeOrder(domain: string, type: EventType<TestPayload>): Promise<{ order: Map<string, number[]>; sub: Subscription }> {
     const order = new Map<string, number[]>();
@@ -65,9 +72,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   }
 
   it('publishes what a committed transaction appended, and the inbox applies it once', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     const relay = startRelay();
     const inbox = await createInboxConsumer({
@@ -93,9 +98,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('publishes nothing for a transaction that rolled back', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     const relay = startRelay();
     const received: string[] = [];
@@ -168,9 +171,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('gives a redelivered event no second effect (ack lost after commit)', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     startRelay();
     let crashed = 0;
@@ -192,9 +193,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('rolls back a failing handler, retries it, and dead-letters it after max deliveries without recording it', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     startRelay();
     const inbox = await createInboxConsumer({
@@ -225,9 +224,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('runs one relay at a time against a store; a standby takes over when the leader stops', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     const first = startRelay({ relayId: 'first', leaseMs: 600 });
     await waitFor(() => first.stats.leader);
@@ -252,9 +249,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('keeps its lease while it publishes a batch that outlasts the lease; the standby publishes nothing', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     // A slow broker: one publish at a time, 40 ms each; 40 entries take ~1.6 s, four leases of 400 ms.
     const slow: EventBus = Object.create(bus) as EventBus;
@@ -279,9 +274,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('keeps each customer in order through publish failures, with 16 in flight', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     // A broker that fails every 5th publish.
     let publishes = 0;
@@ -308,9 +301,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('keeps the events of one append in one entry, in order, and marks it sent once every event was acknowledged', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     const { order, sub } = await subscribeOrder(domain, type);
     const envelopes = await store.withTransaction((session) =>
@@ -336,9 +327,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('keeps pace with a producer that appends every turn of the event loop (a bus that acknowledges at once)', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     const relay = startRelay();
     // 60 turns, each appending 200 events, as streamed ingestion does under load. A relay that
@@ -359,9 +348,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('reads large entries a few at a time: the entry limit of a read follows the largest entry met', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     const entryOf500 = (e: number) => Array.from({ length: 500 }, (_, i) => outgoing(type, { tenantId: 'acme', subjectProfileId: `c${i % 7}`, payload: { message: `${e}-${i}` } }));
     // The relay's reads of the outbox, with the limit each asked for and the entries it got.
@@ -397,9 +384,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('splits a very large append into entries of at most 512 events, published in order', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     const received: number[] = [];
     const sub = await subscribeInto(bus, { durable: 'all', domain }, received, (event) => Number(decodePayload(type, event.envelope).message));
@@ -415,9 +400,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('splits an append of large events so that no entry nears MongoDB\'s 16 MB document limit', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     const received: string[] = [];
     const sub = await subscribeInto(bus, { durable: 'all', domain }, received, (event) => decodePayload(type, event.envelope).message.slice(0, 8));
@@ -435,9 +418,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('publishes an entry again in full when its relay died half way through it; the inbox applies each event once', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     let publishedByDoomed = 0;
     // Hangs for good after its 7th acknowledged publish, like a process killed there: never stopped.
@@ -477,9 +458,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('skips an entry whose bytes do not hold an envelope per event, and publishes the others', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     const received: string[] = [];
     const sub = await subscribeInto(bus, { durable: 'all', domain }, received, (event) => decodePayload(type, event.envelope).message);
@@ -499,9 +478,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('still publishes an entry of the older one-event form', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const received: string[] = [];
     const sub = await subscribeInto(bus, { durable: 'all', domain }, received, (event) => `${event.envelope.subjectProfileId}:${decodePayload(type, event.envelope).message}`);
     const envelope = createEnvelope(type, { tenantId: 'acme', subjectProfileId: 'p-9', payload: { message: 'old' } }, { producer: 'tester' });
@@ -517,9 +494,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('deletes sent entries when retention is zero', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     const relay = startRelay({ retentionMs: 0 });
     await store.withTransaction((session) => outbox.append(session, type, { tenantId: 'acme', payload: { message: 'x' } }));
@@ -528,9 +503,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('continues the trace of the producing span: producer → relay send → consumer process', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { domain, type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     startRelay();
     const inbox = await createInboxConsumer({ store, bus, spec: { durable: 'traced', domain }, handler: async () => undefined });
@@ -554,9 +527,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
   });
 
   it('continues, for each event of a batch, the trace of the change that produced it', async () => {
-    const domain = freshDomain('ob');
-    const type = testEventType(domain);
-    await bus.ensureStreams([domain]);
+    const { type } = await freshEvents();
     const outbox = createOutbox({ store, producer: 'tester' });
     startRelay();
     const tracer = trace.getTracer('test');
