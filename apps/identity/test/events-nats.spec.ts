@@ -6,7 +6,6 @@ import {
   createJetStreamBus,
   decodeEnvelope,
   decodePayload,
-  envelopeBytes,
   outboxEventsOf,
   type EventBus,
   type InboxSubscription,
@@ -131,7 +130,7 @@ describe('identity events on a real nats-server', () => {
 
     // Payloads decode as the shared contract says.
     const merged = produced.find((d) => d.type === 'profiles_merged');
-    const envelope = decodeEnvelope(merged ? envelopeBytes(merged) : new Uint8Array());
+    const envelope = decodeEnvelope(merged?.envelope ?? new Uint8Array());
     const payload = decodePayload(IdentityEvents.profilesMerged, envelope);
     expect(payload.merge).toMatchObject({ rule: 'stitch:anonymous-into-known', actor: 'agent-of-acme' });
     expect(envelope.subjectProfileId).toBe(payload.merge?.survivingProfileId);

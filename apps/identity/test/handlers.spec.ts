@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { commonV1, identityV1 } from '@continuum/contracts';
-import { OUTBOX_COLLECTION, decodeEnvelope, envelopeBytes, outboxEventsOf, type OutboxDocument } from '@continuum/events';
+import { OUTBOX_COLLECTION, decodeEnvelope, outboxEventsOf, type OutboxDocument } from '@continuum/events';
 import { failure, resolveRequest, startIdentity, type IdentityFixture } from './fixture.test-util';
 
 const T = identityV1.IdentifierType;
@@ -20,7 +20,7 @@ describe('IdentityService over gRPC (real server, real client)', () => {
   /** The types of the events appended to the outbox for a tenant, in order. */
   const eventTypes = async (tenant = TENANT): Promise<string[]> => {
     const docs = await f.store.forTenant(tenant).collection<OutboxDocument>(OUTBOX_COLLECTION).find({}, { sort: { _id: 1 } });
-    return outboxEventsOf(docs).map((e) => decodeEnvelope(envelopeBytes(e)).type);
+    return outboxEventsOf(docs).map((e) => decodeEnvelope(e.envelope).type);
   };
 
   describe('Resolve', () => {

@@ -53,3 +53,11 @@ export class EventSkippedError extends Error {
     this.name = 'EventSkippedError';
   }
 }
+
+/** Thrown when an outbox entry's bytes do not hold exactly one envelope per event it lists (a hand edit of the collection). */
+export class OutboxEntryUnreadableError extends Error {
+  constructor(entryId: string, detail: string) {
+    super(`outbox entry ${entryId} is unreadable: ${detail}`);
+    this.name = 'OutboxEntryUnreadableError';
+  }
+}

@@ -4,9 +4,10 @@ import { createEmbeddedStore, type BaseDocument, type DocumentStore, type StoreS
 import { sleep, waitFor } from '@continuum/testing';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { createEnvelope, decodeEnvelope, decodePayload, encodeEnvelope, splitEnvelopes } from './envelope';
+import { OutboxEntryUnreadableError } from './errors';
 import { createInboxConsumer } from './inbox';
 import { createInProcessBus } from './in-process-bus';
-import { createOutbox, defineOutboxCollection, envelopeBytes, outboxEventsOf, outgoing, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
+import { createOutbox, defineOutboxCollection, outboxEventsOf, outgoing, OUTBOX_COLLECTION, OutboxSessionRequiredError, type OutboxDocument } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { captureSpans, freshDomain, subscribeInto, testEventType, type TestPayload } from './test-support.test-util';
 import type { EventBus, EventEnvelope, EventType, Subscription } from './types';
@@ -316,7 +317,7 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     expect(entry?.events?.map((e) => e.eventId)).toEqual(envelopes.map((e) => e.eventId));
     // The envelopes are kept together as bytes, one per event, in order.
     expect(entry?.envelopes).toBeInstanceOf(Uint8Array);
-    expect(outboxEventsOf(entry ? [entry] : []).map((e) => decodeEnvelope(envelopeBytes(e)).eventId)).toEqual(envelopes.map((e) => e.eventId));
+    expect(outboxEventsOf(entry ? [entry] : []).map((e) => decodeEnvelope(e.envelope).eventId)).toEqual(envelopes.map((e) => e.eventId));
     expect(outboxEventsOf(entry ? [entry] : []).map((e) => e.subjectProfileId)).toEqual(envelopes.map((e) => e.subjectProfileId));
     const relay = startRelay({ maxInFlight: 4 });
     await waitFor(() => relay.stats.marked === 300);
@@ -475,6 +476,19 @@ describe('outbox → relay → inbox (embedded store, in-process bus)', () => {
     expect(relay.stats.published).toBe(1);
     expect(await store.unscoped(OUTBOX_COLLECTION).countDocuments({ state: 'pending' })).toBe(1);
     await sub.drain();
+  });
+
+  it('reads an entry only when its bytes hold exactly one envelope per event', async () => {
+    const { type } = await freshEvents();
+    const outbox = createOutbox({ store, producer: 'tester' });
+    await store.withTransaction((session) => outbox.appendAll(session, [outgoing(type, { tenantId: 'acme', payload: { message: 'one' } })]));
+    const [entry] = await store.unscoped<OutboxDocument>(OUTBOX_COLLECTION).find({});
+    if (!entry?.envelopes) throw new Error('no entry');
+    const extra = { ...entry, envelopes: Buffer.concat([entry.envelopes, entry.envelopes]) };
+    const missing = { ...entry, envelopes: new Uint8Array() };
+    const garbled = { ...entry, envelopes: Uint8Array.from([0xff]) };
+    expect(outboxEventsOf([entry])).toHaveLength(1);
+    for (const broken of [extra, missing, garbled]) expect(() => outboxEventsOf([broken])).toThrow(OutboxEntryUnreadableError);
   });
 
   it('still publishes an entry of the older one-event form', async () => {

@@ -3,7 +3,7 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { DuplicateKeyError, type BaseDocument, type DocumentStore } from '@continuum/store';
 import { decodeEnvelope, eventTypeName, routeOf } from './envelope';
 import { describeError, type EventLog } from './consumer-runner';
-import { defineOutboxCollection, envelopeBytes, OUTBOX_COLLECTION, outboxEventsOf, outboxSignalFor, type OutboxDocument, type OutboxEvent, type OutboxSignal } from './outbox';
+import { defineOutboxCollection, OUTBOX_COLLECTION, outboxEventsOf, outboxSignalFor, type OutboxDocument, type OutboxEvent, type OutboxSignal } from './outbox';
 import { contextFromTraceHeaders, inSpan, messagingAttributes, SpanKind, traceHeadersOf } from './trace';
 import type { EncodedEvent, EventBus, EventEnvelope } from './types';
 
@@ -85,6 +85,9 @@ interface Entry {
    */
   readonly key: object;
 }
+
+/** The events an outbox entry holds (entries of the oldest form hold one). */
+const eventCount = (doc: OutboxDocument): number => doc.events?.length ?? 1;
 
 /** Publishes a relay starts in one turn of the event loop before it lets other work run. */
 const PUBLISHES_PER_TURN = 1024;
@@ -257,7 +260,7 @@ export class OutboxRelay {
     const docs = await this.outbox().find({ state: 'pending' }, { sort: { _id: 1 }, limit: this.readLimit });
     // Size the next read by the largest entry met, so that large entries are read a few at a time.
     let largest = 1;
-    for (const doc of docs) largest = Math.max(largest, doc.events?.length ?? 1);
+    for (const doc of docs) largest = Math.max(largest, eventCount(doc));
     if (docs.length > 0) this.readLimit = Math.max(1, Math.min(this.opts.batchSize, Math.floor(this.opts.maxEventsPerRead / largest)));
     const entries: Entry[] = [];
     // tenant -> customer -> the key of that customer's events in this read.
@@ -294,10 +297,10 @@ export class OutboxRelay {
   private async publishAll(entries: readonly Entry[]): Promise<void> {
     const queues = new Map<object, Entry[]>();
     const ready: object[] = [];
-    /** Events of each entry not acknowledged yet. */
+    /** Events of each entry not acknowledged yet (a read gives every event of the entries it returns). */
     const unacked = new Map<OutboxDocument, number>();
     for (const entry of entries) {
-      unacked.set(entry.doc, (unacked.get(entry.doc) ?? 0) + 1);
+      if (!unacked.has(entry.doc)) unacked.set(entry.doc, eventCount(entry.doc));
       const queue = queues.get(entry.key);
       if (queue) queue.push(entry);
       else {
@@ -345,7 +348,7 @@ export class OutboxRelay {
           const entry = queues.get(key)?.shift();
           if (!entry) continue;
           inFlight++;
-          if (this.publishedThisTurn++ === 0) setImmediate(() => (this.publishedThisTurn = 0));
+          if (acksAtOnce && this.publishedThisTurn++ === 0) setImmediate(() => (this.publishedThisTurn = 0));
           void this.publishOne(entry).then(
             () => {
               inFlight--;
@@ -378,7 +381,7 @@ export class OutboxRelay {
   private async publishOne(entry: Entry): Promise<void> {
     const stored = entry.event;
     // The stored bytes go out as they are: no decode and re-encode of the envelope.
-    const event: EncodedEvent = { data: envelopeBytes(stored), eventId: stored.eventId, tenantId: entry.doc.tenantId, domain: stored.domain, type: stored.type };
+    const event: EncodedEvent = { data: stored.envelope, eventId: stored.eventId, tenantId: entry.doc.tenantId, domain: stored.domain, type: stored.type };
     const typeName = eventTypeName(stored);
     const parent = stored.traceparent ? contextFromTraceHeaders({ traceparent: stored.traceparent, tracestate: stored.tracestate }) : ROOT_CONTEXT;
     // The send span continues the producing span's trace; the consumer's span becomes its child.
@@ -420,7 +423,7 @@ export class OutboxRelay {
   private async markSent(docs: readonly OutboxDocument[]): Promise<void> {
     const outbox = this.outbox();
     const ids = docs.map((doc) => doc._id);
-    const events = docs.reduce((sum, doc) => sum + (doc.events?.length ?? 1), 0);
+    const events = docs.reduce((sum, doc) => sum + eventCount(doc), 0);
     if (this.opts.retentionMs <= 0) {
       await outbox.deleteMany({ _id: { $in: ids } });
       this.stats.marked += events;

@@ -1,6 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { BaseDocument, DocumentStore, StoreSession } from '@continuum/store';
 import { createEnvelope, decodeEnvelope, encodeEnvelopes, splitEnvelopes } from './envelope';
+import { OutboxEntryUnreadableError } from './errors';
 import { traceHeadersOf } from './trace';
 import type { EventEnvelope, EventType, NewEvent, Outbox, OutgoingEvent } from './types';
 
@@ -23,18 +24,11 @@ export interface OutboxEventInfo {
   /** W3C trace context of the producing span, if there was one. */
   traceparent?: string;
   tracestate?: string;
-  /** The encoded envelope, in entries written before the envelopes were kept together (base64 text or bytes). */
-  envelope?: Uint8Array | string;
 }
 
 /** One event of an outbox entry with its encoded EventEnvelope, as `outboxEventsOf` gives it. */
 export interface OutboxEvent extends OutboxEventInfo {
-  envelope: Uint8Array | string;
-}
-
-/** The encoded envelope of an outbox event (decoding the base64 text of older entries). */
-export function envelopeBytes(event: Pick<OutboxEvent, 'envelope'>): Uint8Array {
-  return typeof event.envelope === 'string' ? Buffer.from(event.envelope, 'base64') : event.envelope;
+  envelope: Uint8Array;
 }
 
 /**
@@ -96,7 +90,8 @@ function envelopeSizeBound(envelope: EventEnvelope): number {
  * The events of outbox entries, in order, each with its encoded envelope (a view into the entry's
  * bytes; an entry of an older form gives its events as stored; the subject of the oldest
  * one-event entries, which did not store it, is decoded from the envelope). Throws when an entry's
- * bytes do not hold one envelope per event, or an oldest entry's envelope does not decode.
+ * bytes do not hold exactly one envelope per event (OutboxEntryUnreadableError), or an oldest
+ * entry's envelope does not decode.
  */
 export function outboxEventsOf(docs: readonly OutboxDocument[]): OutboxEvent[] {
   const out: OutboxEvent[] = [];
@@ -106,21 +101,24 @@ export function outboxEventsOf(docs: readonly OutboxDocument[]): OutboxEvent[] {
       if (legacy) out.push(legacy);
       continue;
     }
-    const envelopes = doc.envelopes ? splitEnvelopes(doc.envelopes) : [];
-    doc.events.forEach((info, i) => {
-      const envelope = info.envelope ?? envelopes[i];
-      if (envelope === undefined) throw new Error(`outbox entry ${doc._id} has no envelope for event ${info.eventId}`);
-      out.push({ ...info, envelope });
-    });
+    let envelopes: Uint8Array[];
+    try {
+      envelopes = doc.envelopes ? splitEnvelopes(doc.envelopes) : [];
+    } catch {
+      throw new OutboxEntryUnreadableError(doc._id, 'its envelope bytes are not length-delimited records');
+    }
+    if (envelopes.length !== doc.events.length) throw new OutboxEntryUnreadableError(doc._id, `${envelopes.length} envelopes for ${doc.events.length} events`);
+    doc.events.forEach((info, i) => out.push({ ...info, envelope: envelopes[i] as Uint8Array }));
   }
   return out;
 }
 
 function legacyEvent(doc: OutboxDocument): OutboxEvent | undefined {
   if (doc.envelope === undefined || doc.domain === undefined || doc.type === undefined) return undefined;
+  const envelope = Buffer.from(doc.envelope, 'base64');
   // The oldest entries did not keep the customer beside the envelope: it is read from the envelope.
-  const subjectProfileId = doc.subjectProfileId ?? decodeEnvelope(envelopeBytes({ envelope: doc.envelope })).subjectProfileId;
-  const event: OutboxEvent = { eventId: doc._id, domain: doc.domain, type: doc.type, subjectProfileId, envelope: doc.envelope };
+  const subjectProfileId = doc.subjectProfileId ?? decodeEnvelope(envelope).subjectProfileId;
+  const event: OutboxEvent = { eventId: doc._id, domain: doc.domain, type: doc.type, subjectProfileId, envelope };
   if (doc.traceparent) event.traceparent = doc.traceparent;
   if (doc.tracestate) event.tracestate = doc.tracestate;
   return event;
