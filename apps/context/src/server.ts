@@ -189,12 +189,8 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
         // for the writer, which bounds what one call holds in memory.
         let pending: { index: number; input: TouchpointInput }[] = [];
         let writing: Promise<void> | undefined;
-        let failure: { error: unknown } | undefined;
         /** This call's writer, to the scheduler of streamed batches. */
         const turnToken = {};
-        let writerFailed!: () => void;
-        const writerFailure = new Promise<void>((resolve) => (writerFailed = resolve));
-        let stopped = false;
         let room: (() => void) | undefined;
         const wakeReader = (): void => {
           room?.();
@@ -208,6 +204,18 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
           fuller?.();
           fuller = undefined;
         };
+        /** Set once the call ends, early (a failed batch, a cancelled or timed-out call) or not: the writer stops after its current batch. */
+        let stopped = false;
+        const stop = (): void => {
+          stopped = true;
+          wakeWriter();
+          wakeReader();
+        };
+        ctx.signal.addEventListener('abort', stop, { once: true });
+        /** Rejects with the error of a failed batch: the call ends with it at once. */
+        let fail!: (error: unknown) => void;
+        const failed = new Promise<never>((_, rejectWith) => (fail = rejectWith));
+        failed.catch(() => undefined);
         /** Resolves once more touchpoints can make a worthwhile batch, the stream ended, or the oldest waited long enough. */
         const moreOrLate = (): Promise<void> =>
           new Promise<void>((resolve) => {
@@ -224,8 +232,8 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
               // Each batch starts on a turn of the event loop of its own (see batchTurn): the
               // messages of the network read in hand join it.
               await batchTurn(turnToken);
-              // A cancelled call records nothing more (its client retries with the same ids).
-              if (stopped || ctx.signal.aborted) break;
+              // A call that ended meanwhile records nothing more (its client retries with the same ids).
+              if (stopped) break;
               const taken = pending.length <= STREAM_BATCH ? pending : pending.slice(0, STREAM_BATCH);
               pending = taken === pending ? [] : pending.slice(STREAM_BATCH);
               waitingSince = Date.now();
@@ -240,10 +248,9 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
               });
             }
           } catch (error) {
-            // The call ends with this error at once; nothing after the failed batch is written.
-            failure = { error };
-            stopped = true;
-            writerFailed();
+            // Nothing after the failed batch is written.
+            stop();
+            fail(error);
           } finally {
             writing = undefined;
             wakeReader();
@@ -254,10 +261,10 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
           if (!writing && pending.length > 0 && !stopped) writing = record();
           return writing ?? Promise.resolve();
         };
-        let index = -1;
         const readAll = async (): Promise<void> => {
+          let index = -1;
           for await (const req of requests) {
-            if (failure) break;
+            if (stopped) break;
             index += 1;
             const v = new Violations();
             const input = validateTouchpoint(v, req.touchpoint, deps.clock());
@@ -276,18 +283,16 @@ export function contextRegistration(deps: CoreDeps): ServiceRegistration<typeof 
           while (pending.length > 0 && !stopped) await startWriter();
         };
         try {
-          // A failed batch ends the call without waiting for the client's next message.
           const reading = readAll();
           // Once the call has ended, the reader stops when the stream closes: nothing to report.
           reading.catch(() => undefined);
-          await Promise.race([reading, writerFailure]);
+          // A failed batch ends the call without waiting for the client's next message.
+          await Promise.race([reading, failed]);
         } finally {
-          // A call that ends early (cancelled, failed) stops the writer after its current batch.
-          stopped = true;
-          wakeWriter();
+          ctx.signal.removeEventListener('abort', stop);
+          stop();
           await writing;
         }
-        if (failure) throw failure.error;
         return out;
       },
 
