@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { intVar, listVar, portVar, urlVar } from './env-types';
+import { DEFAULT_FLOW_CONTROL_WINDOW_BYTES } from '../server/flow-control';
 
 /** JWS algorithms a deployment may allow; symmetric (HS*) and `none` are never acceptable. */
 export const SUPPORTED_JWT_ALGORITHMS = [
@@ -50,7 +51,7 @@ export const kitConfigSchema = z
     GRPC_MAX_CONCURRENT_CALLS: intVar(2_000, 0, 1_000_000).describe(
       'Request/response calls in flight at once; past it new calls get RESOURCE_EXHAUSTED (SERVER_OVERLOADED) at once instead of queueing until they time out (0: no limit). Streams are not counted.',
     ),
-    GRPC_FLOW_CONTROL_WINDOW_BYTES: intVar(1024 * 1024, 65_535, 2 ** 31 - 1).describe(
+    GRPC_FLOW_CONTROL_WINDOW_BYTES: intVar(DEFAULT_FLOW_CONTROL_WINDOW_BYTES, 65_535, 2 ** 31 - 1).describe(
       'HTTP/2 receive window of the gRPC server, per stream and per connection (bytes): how much a client may send ahead of what the server has read. The HTTP/2 default (65535) stalls a client stream while the server works on what it received.',
     ),
     SHUTDOWN_GRACE_MS: intVar(10_000, 0, 600_000).describe('Time calls in flight get to finish on SIGTERM before they are cancelled (ms).'),

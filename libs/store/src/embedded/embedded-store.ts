@@ -394,12 +394,6 @@ export class EmbeddedCollection implements CollectionBackend {
     return undefined;
   }
 
-  /** Whether any tenant holds a document with this `_id` (every insert asks; no entry arrays made). */
-  private idTaken(id: string): boolean {
-    for (const docs of this.tenants.values()) if (docs.has(id)) return true;
-    return false;
-  }
-
   /** Swaps the stored version of a document (undefined: deleted), keeping every index in step. Checks unique indexes before changing anything. */
   private put(tenantId: string, id: string, next: Doc | undefined, prev: Doc | undefined, changedRoots: ReadonlySet<string> | null, log: Change[]): void {
     // Everything that can fail (encoding, unique keys) happens before anything changes.
@@ -461,7 +455,7 @@ export class EmbeddedCollection implements CollectionBackend {
     const id = doc._id;
     if (typeof id !== 'string' || id.length === 0) throw new InvalidOperationError('_id must be a non-empty string');
     const tenantId = validateTenantId(doc.tenantId);
-    if (this.idTaken(id)) throw new DuplicateKeyError(this.name, '_id_', ['_id']);
+    if (this.ownerOf(id) !== undefined) throw new DuplicateKeyError(this.name, '_id_', ['_id']);
     this.put(tenantId, id, doc, undefined, null, log);
   }
 

@@ -86,9 +86,8 @@ export class ScopedCollection<T extends BaseDocument> implements TenantCollectio
       if (!isPlainObject(fields)) throw new InvalidOperationError(`the argument of ${op} must be an object`);
       let copy: Record<string, unknown> | null = null;
       for (const path of Object.keys(fields)) {
-        // Only paths under tenantId or _id need a look (checked without splitting every path).
-        if (!path.startsWith('tenantId') && !path.startsWith('_id')) continue;
-        const root = path.split('.', 1)[0];
+        const dot = path.indexOf('.');
+        const root = dot < 0 ? path : path.slice(0, dot);
         if (root !== 'tenantId' && root !== '_id') continue;
         const value = fields[path];
         if (root === 'tenantId') {
