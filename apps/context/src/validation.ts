@@ -47,43 +47,33 @@ type TouchpointFieldPaths = Record<(typeof TOUCHPOINT_FIELDS)[number], string>;
 const FACT_FIELDS = ['key', 'value', 'sensitivity'] as const;
 type FactFieldPaths = Record<(typeof FACT_FIELDS)[number], string>;
 
+/** The field path of the touchpoint in the request messages that carry one (RecordTouchpoint, RecordTouchpoints). */
+const PREFIX = 'touchpoint';
+
 /**
- * Field paths under a prefix, made once per prefix (and per fact position): every message of an
+ * Field paths of the touchpoint and of each fact position, made once: every message of an
  * ingestion stream is checked, and building ~20 path strings per message is most of the cost of
  * checking a valid one.
  */
-interface FieldPaths {
-  readonly touchpoint: TouchpointFieldPaths;
-  readonly facts: FactFieldPaths[];
-}
-const fieldPathsByPrefix = new Map<string, FieldPaths>();
-
-function fieldPaths(prefix: string): FieldPaths {
-  let paths = fieldPathsByPrefix.get(prefix);
-  if (!paths) {
-    const touchpoint = {} as TouchpointFieldPaths;
-    for (const name of TOUCHPOINT_FIELDS) touchpoint[name] = `${prefix}.${name}`;
-    const facts: FactFieldPaths[] = [];
-    for (let i = 0; i < MAX_FACTS; i++) {
-      const fact = {} as FactFieldPaths;
-      for (const name of FACT_FIELDS) fact[name] = `${prefix}.facts[${i}].${name}`;
-      facts.push(fact);
-    }
-    paths = { touchpoint, facts };
-    // Prefixes are fixed strings chosen by this service's handlers; the bound only guards against misuse.
-    if (fieldPathsByPrefix.size >= 64) fieldPathsByPrefix.clear();
-    fieldPathsByPrefix.set(prefix, paths);
+const PATHS = (() => {
+  const touchpoint = {} as TouchpointFieldPaths;
+  for (const name of TOUCHPOINT_FIELDS) touchpoint[name] = `${PREFIX}.${name}`;
+  const facts: FactFieldPaths[] = [];
+  for (let i = 0; i < MAX_FACTS; i++) {
+    const fact = {} as FactFieldPaths;
+    for (const name of FACT_FIELDS) fact[name] = `${PREFIX}.facts[${i}].${name}`;
+    facts.push(fact);
   }
-  return paths;
-}
+  return { touchpoint, facts };
+})();
 
-/** Checks one touchpoint; field paths start with `prefix` (`touchpoint`). */
-export function validateTouchpoint(v: Violations, t: contextV1.Touchpoint | undefined, now: Date, prefix = 'touchpoint'): TouchpointInput | undefined {
+/** Checks one touchpoint; field paths start with `touchpoint`. */
+export function validateTouchpoint(v: Violations, t: contextV1.Touchpoint | undefined, now: Date): TouchpointInput | undefined {
   if (!t) {
-    v.add(prefix, 'is required', 'REQUIRED');
+    v.add(PREFIX, 'is required', 'REQUIRED');
     return undefined;
   }
-  const paths = fieldPaths(prefix);
+  const paths = PATHS;
   const f = paths.touchpoint;
   checkId(v, f.touchpoint_id, t.touchpointId, true);
   checkId(v, f.profile_id, t.profileId, true);
@@ -127,8 +117,8 @@ export function validateTouchpoint(v: Violations, t: contextV1.Touchpoint | unde
     if (++checked > MAX_ATTRIBUTES) break;
     const value = t.attributes[key] as string;
     // The path is only built for a violation (attribute keys are the caller's).
-    if (key.length > 64 || !LOWER_SNAKE.test(key)) v.add(`${prefix}.attributes[${key.slice(0, 64)}]`, 'keys must be lower_snake, at most 64 characters', 'INVALID_FORMAT');
-    if (value.length > 512) v.maxLength(`${prefix}.attributes[${key.slice(0, 64)}]`, value, 512);
+    if (key.length > 64 || !LOWER_SNAKE.test(key)) v.add(`${PREFIX}.attributes[${key.slice(0, 64)}]`, 'keys must be lower_snake, at most 64 characters', 'INVALID_FORMAT');
+    if (value.length > 512) v.maxLength(`${PREFIX}.attributes[${key.slice(0, 64)}]`, value, 512);
   }
   if (v.any) return undefined;
   return {

@@ -269,7 +269,7 @@ export type BatchOutcome = RecordResult | { readonly error: DomainError };
 export async function recordTouchpointBatch(deps: CoreDeps, tenantId: string, inputs: readonly TouchpointInput[], origins?: readonly Context[]): Promise<BatchOutcome[]> {
   const repos = repositoriesFor(deps.store, tenantId);
   const outcomes: (BatchOutcome | undefined)[] = new Array(inputs.length).fill(undefined);
-  const existing = new Map((await repos.touchpoints.byIds([...new Set(inputs.map((i) => i.touchpointId))])).map((t) => [t.touchpointId, t]));
+  const existing = await repos.touchpoints.byIds([...new Set(inputs.map((i) => i.touchpointId))]);
   const owners = await resolveOwners(repos, inputs.map((i) => i.profileId));
   const definitions = await repos.definitions.getMany([...new Set(inputs.flatMap((i) => (i.journeyDefinitionId ? [i.journeyDefinitionId] : [])))]);
   const cases = await repos.cases.getMany([...new Set(inputs.flatMap((i) => (i.caseId ? [i.caseId] : [])))]);

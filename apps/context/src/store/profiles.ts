@@ -93,25 +93,20 @@ function summaryAfter(doc: ProfileDoc | undefined, touchpoints: readonly Summary
   let lastAgentId = doc?.lastAgentId;
   let lastAgentAt = doc?.lastAgentAt;
   let best = doc?.bestTouchpointAssurance;
-  let agentChanged = false;
-  let bestChanged = false;
   for (const t of touchpoints) {
     if (t.agentId && (!lastAgentAt || lastAgentAt.getTime() <= t.occurredAt.getTime())) {
       lastAgentId = t.agentId;
       lastAgentAt = t.occurredAt;
-      agentChanged = true;
     }
-    if (t.assurance && assuranceRank(t.assurance) > assuranceRank(best)) {
-      best = t.assurance;
-      bestChanged = true;
-    }
+    if (t.assurance && assuranceRank(t.assurance) > assuranceRank(best)) best = t.assurance;
   }
   const out: Partial<ProfileDoc> = { touchpointCount: (doc?.touchpointCount ?? 0) + touchpoints.length };
-  if (agentChanged && lastAgentId && lastAgentAt) {
+  // Only what changed (a touchpoint's Date is a new object, the stored one is not).
+  if (lastAgentAt !== doc?.lastAgentAt && lastAgentId && lastAgentAt) {
     out.lastAgentId = lastAgentId;
     out.lastAgentAt = lastAgentAt;
   }
-  if (bestChanged && best) out.bestTouchpointAssurance = best;
+  if (best !== doc?.bestTouchpointAssurance && best) out.bestTouchpointAssurance = best;
   return out;
 }
 

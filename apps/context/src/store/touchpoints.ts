@@ -1,6 +1,6 @@
 import type { Filter, Page, SessionOption, StoreSession, TenantScope } from '@continuum/store';
-import { compareTimeline, type Assurance, type Channel, type Touchpoint } from '../domain';
-import { TOUCHPOINTS, strip, type TouchpointDoc } from './collections';
+import type { Assurance, Channel, Touchpoint } from '../domain';
+import { TOUCHPOINTS, byUniqueField, strip, type TouchpointDoc } from './collections';
 
 /** Filters of a timeline listing. */
 export interface TimelineFilter {
@@ -61,11 +61,9 @@ export class TouchpointRepository {
     return docs.map(strip);
   }
 
-  /** Touchpoints by id, newest first. */
-  async byIds(touchpointIds: readonly string[]): Promise<Touchpoint[]> {
-    if (touchpointIds.length === 0) return [];
-    const docs = await this.col.find({ touchpointId: { $in: [...touchpointIds] } });
-    return docs.map(strip).sort((a, b) => compareTimeline(b, a));
+  /** The stored touchpoints among these ids, by id. */
+  async byIds(touchpointIds: readonly string[]): Promise<Map<string, Touchpoint>> {
+    return byUniqueField(this.col, 'touchpointId', touchpointIds);
   }
 
   async latestWithAgent(profileId: string, options?: SessionOption): Promise<Touchpoint | undefined> {
